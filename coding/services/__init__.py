@@ -1,0 +1,1 @@
+"""Writes for the coding workspace. Split by topic; import from the submodules."""

@@ -1,0 +1,1 @@
+"""Views of the coding workspace, one module per area."""

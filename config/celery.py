@@ -1,0 +1,13 @@
+"""Celery app. Eager (in-process) unless CELERY_BROKER_URL is set."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+
+app = Celery("thematica")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

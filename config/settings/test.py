@@ -1,0 +1,21 @@
+"""Test settings: fast hashing, in-memory files, eager Celery unless a broker is set."""
+
+from __future__ import annotations
+
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import DATABASES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = tempfile.mkdtemp(prefix="thematica-test-media-")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+# Tests that need propagation ask for it; eager tasks otherwise behave like workers.
+CELERY_TASK_EAGER_PROPAGATES = False
+STATIC_ROOT = tempfile.mkdtemp(prefix="thematica-test-static-")
+WHITENOISE_USE_FINDERS = True

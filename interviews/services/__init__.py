@@ -1,0 +1,1 @@
+"""Writes for the corpus. Split by topic; import from the submodules."""

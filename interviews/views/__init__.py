@@ -1,0 +1,1 @@
+"""Views of the corpus, one module per area."""

@@ -1,0 +1,65 @@
+"""Access helpers: every view reaches a study's data through these.
+
+Rules, applied in one place: an anonymous user is sent to sign in (by the
+`login_required` decorator on the view), an authenticated outsider gets 404 (a
+study's existence is not disclosed), and a member whose role is too low gets
+403. Superusers act as owners of every study.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpRequest
+
+from .models import Membership, Role, Study
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _role_needed(write: bool, manage: bool) -> str:
+    if manage:
+        return Role.OWNER
+    if write:
+        return Role.CODER
+    return Role.VIEWER
+
+
+def membership_for(user: object, study: Study) -> Membership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if getattr(user, "is_superuser", False):
+        return Membership(study=study, user=user, role=Role.OWNER)  # type: ignore[misc]
+    return Membership.objects.filter(study=study, user=user).first()  # type: ignore[misc]
+
+
+def get_study_for_user(request: HttpRequest, slug: str, *, write: bool = False, manage: bool = False) -> Study:
+    """The study `slug` if the user may see it; `write` needs coder, `manage` owner."""
+    study = Study.objects.filter(slug=slug).first()
+    if study is None:
+        raise Http404("No such study.")
+    membership = membership_for(request.user, study)
+    if membership is None:
+        raise Http404("No such study.")
+    if not membership.has_role(_role_needed(write, manage)):
+        raise PermissionDenied("Your role in this study does not allow this.")
+    study.current_membership = membership
+    return study
+
+
+def get_in_study_or_404(queryset: models.QuerySet[M], study: Study, **lookup: object) -> M:
+    """Fetch an object that must belong to `study`; anything else is a 404."""
+    obj = queryset.filter(study=study, **lookup).first()
+    if obj is None:
+        raise Http404("Not found in this study.")
+    return obj
+
+
+def studies_for_user(user: object) -> models.QuerySet[Study]:
+    if getattr(user, "is_superuser", False):
+        return Study.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return Study.objects.none()
+    return Study.objects.filter(memberships__user=user).distinct()  # type: ignore[misc]

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import secrets
+from uuid import uuid4
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    CODER = "coder", "Coder"
+    OWNER = "owner", "Owner"
+
+
+# Roles form a ladder: each one can do everything the ones below it can.
+ROLE_RANK: dict[str, int] = {Role.VIEWER: 1, Role.CODER: 2, Role.OWNER: 3}
+
+
+class Study(models.Model):
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    citation = models.TextField(blank=True, help_text="How to cite the study or its source paper.")
+    doi = models.CharField("DOI", max_length=200, blank=True)
+    research_questions = models.TextField(blank=True, help_text="One research question per line.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Set by the access helpers: the requesting user's membership.
+    current_membership: Membership | None = None
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "studies"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("studies:dashboard", kwargs={"slug": self.slug})
+
+    @property
+    def research_question_list(self) -> list[str]:
+        return [line.strip() for line in self.research_questions.splitlines() if line.strip()]
+
+    @property
+    def doi_url(self) -> str:
+        doi = self.doi.strip()
+        if not doi:
+            return ""
+        return doi if doi.startswith("http") else f"https://doi.org/{doi}"
+
+
+class Membership(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["study", "user__username"]
+        constraints = [models.UniqueConstraint(fields=["study", "user"], name="unique_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.study} ({self.role})"
+
+    def has_role(self, role: str) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+    @property
+    def can_code(self) -> bool:
+        return self.has_role(Role.CODER)
+
+    @property
+    def can_manage(self) -> bool:
+        return self.has_role(Role.OWNER)
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _invitation_expiry() -> timezone.datetime:
+    return timezone.now() + timedelta(days=14)
+
+
+class Invitation(models.Model):
+    """A link an owner shares by hand: no e-mail server is needed."""
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="invitations")
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.CODER)
+    note = models.CharField(max_length=200, blank=True, help_text="Who the link is for (only you see this).")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.study} as {self.role}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:accept_invitation", kwargs={"token": self.token})
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Job(models.Model):
+    """One row per piece of background work (imports, NLP, exports...).
+
+    Created in the request, handed to a Celery task by id on commit; the task
+    is idempotent and the page polls this row for progress.
+    """
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=50)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0-100.")
+    message = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    input_name = models.CharField(max_length=255, blank=True)
+    input_file = models.FileField(upload_to="jobs/input/%Y/%m/", blank=True)
+    result_file = models.FileField(upload_to="jobs/result/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["study", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    def get_absolute_url(self) -> str:
+        return reverse("studies:job_detail", kwargs={"slug": self.study.slug, "job_uuid": self.uuid})

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import User
+
+from . import services
+from .access import get_in_study_or_404, get_study_for_user, studies_for_user
+from .forms import AddMemberForm, InvitationForm, RoleForm, StudyForm
+from .models import Invitation, Job, Membership
+from .selectors import study_dashboard as dashboard_data
+from .selectors import study_members
+
+
+@login_required
+def study_list(request: HttpRequest) -> HttpResponse:
+    studies = studies_for_user(request.user).prefetch_related("memberships")
+    roles = {m.study_id: m.get_role_display() for m in Membership.objects.filter(user=request.user)}  # type: ignore[misc]
+    rows = [(study, roles.get(study.pk, "Admin")) for study in studies]
+    return render(request, "studies/study_list.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def study_create(request: HttpRequest) -> HttpResponse:
+    form = StudyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        study = services.create_study(owner=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        messages.success(request, f"Study “{study.title}” created.")
+        return redirect(study)
+    return render(request, "studies/study_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def study_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    study = get_study_for_user(request, slug)
+    return render(request, "studies/dashboard.html", {"study": study, **dashboard_data(study=study)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def study_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    study = get_study_for_user(request, slug, manage=True)
+    form = StudyForm(request.POST or None, instance=study)
+    if request.method == "POST" and form.is_valid():
+        services.update_study(study=study, **{k: form.cleaned_data[k] for k in StudyForm.Meta.fields})
+        messages.success(request, "Study details saved.")
+        return redirect(study)
+    return render(request, "studies/study_form.html", {"form": form, "study": study})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_list(request: HttpRequest, slug: str) -> HttpResponse:
+    study = get_study_for_user(request, slug)
+    can_manage = bool(study.current_membership and study.current_membership.can_manage)
+    form = AddMemberForm(request.POST or None)
+    new_password: tuple[str, str] | None = None
+    if request.method == "POST":
+        study = get_study_for_user(request, slug, manage=True)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["create_account"]:
+                    user, password = services.create_member_account(
+                        study=study, username=data["username"], display_name=data["display_name"], role=data["role"]
+                    )
+                    new_password = (user.username, password)
+                else:
+                    existing = User.objects.filter(username__iexact=data["username"]).first()
+                    if existing is None:
+                        raise ValidationError(
+                            f"No account is called {data['username']!r}. Tick “create account” to make one."
+                        )
+                    services.add_member(study=study, user=existing, role=data["role"])
+                    messages.success(request, f"{existing} is now {data['role']} of this study.")
+                    return redirect("studies:members", slug=slug)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+    context = {
+        "study": study,
+        "members": study_members(study=study),
+        "invitations": study.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+        if can_manage
+        else Invitation.objects.none(),
+        "form": form,
+        "invitation_form": InvitationForm(),
+        "can_manage": can_manage,
+        "new_password": new_password,
+        "roles": RoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
+    }
+    return render(request, "studies/members.html", context)
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    study = get_study_for_user(request, slug, manage=True)
+    membership = get_in_study_or_404(Membership.objects.select_related("user", "study"), study, pk=membership_id)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_member_role(membership=membership, role=form.cleaned_data["role"])
+            messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return redirect("studies:members", slug=slug)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    study = get_study_for_user(request, slug, manage=True)
+    membership = get_in_study_or_404(Membership.objects.select_related("user", "study"), study, pk=membership_id)
+    try:
+        services.remove_member(membership=membership)
+        messages.success(request, f"{membership.user} was removed from the study.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("studies:members", slug=slug)
+
+
+@login_required
+@require_POST
+def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
+    study = get_study_for_user(request, slug, manage=True)
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        invitation = services.create_invitation(
+            study=study, created_by=request.user, role=form.cleaned_data["role"], note=form.cleaned_data["note"]  # type: ignore[arg-type]
+        )
+        link = request.build_absolute_uri(invitation.get_absolute_url())
+        messages.success(request, f"Invitation link (valid 14 days, single use): {link}")
+    else:
+        messages.error(request, "Choose a role for the invitation.")
+    return redirect("studies:members", slug=slug)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, slug: str, invitation_uuid: UUID) -> HttpResponse:
+    study = get_study_for_user(request, slug, manage=True)
+    invitation = get_in_study_or_404(Invitation.objects.all(), study, uuid=invitation_uuid)
+    services.revoke_invitation(invitation=invitation)
+    messages.success(request, "Invitation revoked.")
+    return redirect("studies:members", slug=slug)
+
+
+@login_required
+def job_detail(request: HttpRequest, slug: str, job_uuid: UUID) -> HttpResponse:
+    """A job's status; htmx polls the fragment until the job finishes."""
+    study = get_study_for_user(request, slug)
+    job = get_in_study_or_404(Job.objects.all(), study, uuid=job_uuid)
+    template = "studies/_job_status.html" if request.headers.get("HX-Request") else "studies/job_detail.html"
+    return render(request, template, {"study": study, "job": job})
