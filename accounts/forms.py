@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from .models import User

@@ -8,15 +8,11 @@ study's existence is not disclosed), and a member whose role is too low gets
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
 
 from .models import Membership, Role, Study
-
-M = TypeVar("M", bound=models.Model)
 
 
 def _role_needed(write: bool, manage: bool) -> str:
@@ -49,7 +45,7 @@ def get_study_for_user(request: HttpRequest, slug: str, *, write: bool = False, 
     return study
 
 
-def get_in_study_or_404(queryset: models.QuerySet[M], study: Study, **lookup: object) -> M:
+def get_in_study_or_404[M: models.Model](queryset: models.QuerySet[M], study: Study, **lookup: object) -> M:
     """Fetch an object that must belong to `study`; anything else is a 404."""
     obj = queryset.filter(study=study, **lookup).first()
     if obj is None:

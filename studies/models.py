@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 from uuid import uuid4
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -88,7 +88,7 @@ def _invitation_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _invitation_expiry() -> timezone.datetime:
+def _invitation_expiry() -> datetime:
     return timezone.now() + timedelta(days=14)
 
 

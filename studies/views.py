@@ -134,7 +134,10 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = InvitationForm(request.POST)
     if form.is_valid():
         invitation = services.create_invitation(
-            study=study, created_by=request.user, role=form.cleaned_data["role"], note=form.cleaned_data["note"]  # type: ignore[arg-type]
+            study=study,
+            created_by=request.user,
+            role=form.cleaned_data["role"],
+            note=form.cleaned_data["note"],  # type: ignore[arg-type]
         )
         link = request.build_absolute_uri(invitation.get_absolute_url())
         messages.success(request, f"Invitation link (valid 14 days, single use): {link}")

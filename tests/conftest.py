@@ -46,8 +46,13 @@ class Team:
     outsider: User
 
     def user(self, role: str) -> User | None:
-        return {"anonymous": None, "outsider": self.outsider, "viewer": self.viewer,
-                "coder": self.coder, "owner": self.owner}[role]
+        return {
+            "anonymous": None,
+            "outsider": self.outsider,
+            "viewer": self.viewer,
+            "coder": self.coder,
+            "owner": self.owner,
+        }[role]
 
     def client(self, role: str) -> Client:
         client = Client(enforce_csrf_checks=True)

@@ -39,6 +39,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DATA_DIR = Path(os.environ.get("THEMATICA_DATA_DIR", BASE_DIR / "var"))
 
+
 # A development key is generated once per checkout and kept in var/, so no
 # secret is ever committed and sessions survive restarts.
 def _dev_secret_key() -> str:

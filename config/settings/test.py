@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = tempfile.mkdtemp(prefix="thematica-test-media-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="thematica-test-media-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
-# Tests that need propagation ask for it; eager tasks otherwise behave like workers.
+# Tasks run in-process during tests, even when a broker is configured; the
+# real-worker test (tests/test_celery_worker.py) switches eagerness off itself.
+CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = False
-STATIC_ROOT = tempfile.mkdtemp(prefix="thematica-test-static-")
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="thematica-test-static-"))
 WHITENOISE_USE_FINDERS = True

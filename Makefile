@@ -1,0 +1,56 @@
+# Thematica: `make run` sets up everything and serves on 127.0.0.1:8000; `make test` runs the checks.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run setup test lint typecheck migrations-check deploy-check worker clean help
+
+help:
+	@echo "make run    - set up (virtualenv, packages, database, demo studies) and serve on http://$(HOST):$(PORT)"
+	@echo "make test   - lint, type-check, migration check, deploy check and the test suite"
+	@echo "make worker - a Celery worker (needs CELERY_BROKER_URL)"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || "$$(scripts/find-python.sh)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(VENV)/.installed node_modules/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py ensure_local_account
+	$(PY) manage.py load_demo --owner "$$($(PY) manage.py ensure_local_account --print-username)"
+
+run: setup
+	@echo "Thematica on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: $(VENV)/.installed
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy .
+
+migrations-check: $(VENV)/.installed
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+deploy-check: $(VENV)/.installed
+	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY="deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+test: $(VENV)/.installed node_modules/.installed lint typecheck migrations-check deploy-check
+	$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules var/staticfiles
