@@ -135,9 +135,9 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         invitation = services.create_invitation(
             study=study,
-            created_by=request.user,
+            created_by=request.user,  # type: ignore[arg-type]
             role=form.cleaned_data["role"],
-            note=form.cleaned_data["note"],  # type: ignore[arg-type]
+            note=form.cleaned_data["note"],
         )
         link = request.build_absolute_uri(invitation.get_absolute_url())
         messages.success(request, f"Invitation link (valid 14 days, single use): {link}")
