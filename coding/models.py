@@ -94,9 +94,7 @@ class Memo(models.Model):
     code = models.ForeignKey(Code, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
     coding = models.ForeignKey(Coding, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
     transcript = models.ForeignKey(Transcript, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
-    participant = models.ForeignKey(
-        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="memos"
-    )
+    participant = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
     title = models.CharField(max_length=200, blank=True)
     body = models.TextField(help_text="Markdown.")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="memos")
@@ -131,7 +129,9 @@ class LogEntry(models.Model):
     batch = models.UUIDField(default=uuid4, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     undone_at = models.DateTimeField(null=True, blank=True)
-    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

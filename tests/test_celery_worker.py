@@ -23,7 +23,6 @@ from tests.conftest import Team
 @pytest.mark.django_db(transaction=True)
 def test_import_job_runs_on_real_worker(team: Team) -> None:
     from celery.contrib.testing.worker import start_worker
-
     from interviews.tasks import import_transcript_task
 
     app.conf.task_always_eager = False
@@ -35,7 +34,7 @@ def test_import_job_runs_on_real_worker(team: Team) -> None:
                     kind="import_transcript",
                     user=team.coder,
                     input_name="worker-test.txt",
-                    input_bytes="Interviewer: Do you use SHAP?\n\nP1: Every day, mostly for debugging.\n".encode(),
+                    input_bytes=b"Interviewer: Do you use SHAP?\n\nP1: Every day, mostly for debugging.\n",
                 )
                 enqueue(import_transcript_task, job)
                 # Nothing is sent before commit: the worker cannot see the row yet.

@@ -16,7 +16,12 @@ def test_new_person_signs_up_and_joins(team: Team) -> None:
     response = csrf_post(
         client,
         invitation.get_absolute_url(),
-        {"username": "sam", "display_name": "Sam", "password1": "long-enough-pass-9", "password2": "long-enough-pass-9"},
+        {
+            "username": "sam",
+            "display_name": "Sam",
+            "password1": "long-enough-pass-9",
+            "password2": "long-enough-pass-9",
+        },
     )
     assert response.status_code == 302 and response["Location"] == team.study.get_absolute_url()
     sam = User.objects.get(username="sam")

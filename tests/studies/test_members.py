@@ -20,7 +20,9 @@ def test_owner_adds_existing_user(team: Team) -> None:
 def test_owner_creates_account_and_sees_password_once(team: Team) -> None:
     url = reverse("studies:members", args=[team.study.slug])
     response = csrf_post(
-        team.client("owner"), url, {"username": "nadia", "display_name": "Nadia", "role": "coder", "create_account": "on"}
+        team.client("owner"),
+        url,
+        {"username": "nadia", "display_name": "Nadia", "role": "coder", "create_account": "on"},
     )
     body = response.content.decode()
     assert response.status_code == 200 and "shown only now" in body
