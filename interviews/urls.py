@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import participants, protocols, transcripts
+from .views import imports, participants, protocols, transcripts
 
 app_name = "interviews"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     # --- protocols ---
     path("protocols/<uuid:protocol_uuid>/", protocols.protocol_detail, name="protocol_detail"),
     # --- documents: list, import, metadata, speakers, corrections ---
+    path("documents/import/", imports.import_documents, name="import"),
+    path("documents/imports/", imports.import_jobs, name="import_jobs"),
     # --- transcript reader ---
     path("documents/<uuid:transcript_uuid>/", transcripts.transcript_detail, name="transcript_detail"),
 ]

@@ -4,7 +4,7 @@ from typing import Any
 
 from interviews.models import Participant, Protocol, Transcript
 
-from .common import READ
+from .common import READ, WRITE_FORM, expect
 
 
 def kwargs(team: Any) -> dict[str, Any]:
@@ -23,4 +23,6 @@ EXPECTATIONS: dict[str, dict[str, dict[str, int]]] = {
     "interviews:participant_detail": {"GET": READ},
     "interviews:transcript_detail": {"GET": READ},
     "interviews:protocol_detail": {"GET": READ},
+    "interviews:import": {"GET": WRITE_FORM, "POST": expect(302, 404, 403, 400, 400)},
+    "interviews:import_jobs": {"GET": READ},
 }

@@ -1,0 +1,102 @@
+"""Transcript importers: every source format becomes one canonical text with speaker turns.
+
+`parse_document(filename, data)` is the single entry point. The format is chosen by
+the file's content where its magic bytes say so, else by its extension. A file whose
+content is a different known binary format than its extension claims (a PDF named
+.docx) is read as what it really is, with a warning; a .docx/.odt/.xlsx/.pdf whose
+content is not that format at all is refused with a message naming the file.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import PurePath
+
+from . import formats, safety
+from .base import ImportFailure, ParsedDocument, ParsedTurn, RawTurn
+from .canonical import build
+
+__all__ = ["SUPPORTED_EXTENSIONS", "ImportFailure", "ParsedDocument", "ParsedTurn", "RawTurn", "parse_document"]
+
+Reader = Callable[[bytes, str], tuple[list[RawTurn], str]]
+READERS: dict[str, Reader] = {
+    "txt": formats.read_text,
+    "text": formats.read_text,
+    "md": formats.read_markdown,
+    "markdown": formats.read_markdown,
+    "html": formats.read_html,
+    "htm": formats.read_html,
+    "vtt": formats.read_vtt,
+    "srt": formats.read_srt,
+    "csv": formats.read_csv,
+    "xlsx": formats.read_xlsx,
+    "docx": formats.read_docx,
+    "odt": formats.read_odt,
+    "pdf": formats.read_pdf,
+}
+SUPPORTED_EXTENSIONS = sorted({"txt", "md", "html", "htm", "vtt", "srt", "csv", "xlsx", "docx", "odt", "pdf"})
+BINARY_FORMATS = {"docx": "Word document", "odt": "OpenDocument text", "xlsx": "Excel workbook", "pdf": "PDF"}
+
+
+def sniff(data: bytes) -> str | None:
+    """The format the bytes really are, for the formats with a signature."""
+    if data.startswith(b"%PDF-") or data[:1024].lstrip().startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        except (zipfile.BadZipFile, EOFError, ValueError):
+            return "zip"
+        if "word/document.xml" in names:
+            return "docx"
+        if "content.xml" in names:
+            return "odt"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        return "zip"
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"WEBVTT"):
+        return "vtt"
+    return None
+
+
+def choose_format(filename: str, data: bytes) -> tuple[str, list[str]]:
+    extension = PurePath(filename).suffix.lower().lstrip(".")
+    actual = sniff(data)
+    warnings: list[str] = []
+    if actual == "ole":
+        raise ImportFailure(filename, "is a legacy Word/Excel 97–2003 file; save it as .docx or .xlsx and import that")
+    if actual in READERS and actual != extension and not (actual == "vtt" and extension in ("txt", "vtt")):
+        if extension in READERS:
+            warnings.append(f"{filename} is named .{extension} but is really a {actual.upper()} file; read it as that.")
+        return actual, warnings
+    if actual == "zip" and extension in BINARY_FORMATS:
+        raise ImportFailure(filename, f"is a zip archive but not a valid {BINARY_FORMATS[extension]}")
+    if extension in BINARY_FORMATS and actual is None:
+        if not data.startswith(b"PK") and extension != "pdf":
+            raise ImportFailure(
+                filename,
+                f"is not a valid {BINARY_FORMATS[extension]} (the file is corrupt, "
+                "truncated or not what its name says)",
+            )
+        if extension == "pdf":
+            raise ImportFailure(filename, "is not a valid PDF (it does not start with %PDF)")
+    if extension not in READERS:
+        supported = ", ".join(f".{e}" for e in SUPPORTED_EXTENSIONS)
+        raise ImportFailure(filename, f"has an unsupported type .{extension or '(none)'} (supported: {supported})")
+    return extension, warnings
+
+
+def parse_document(filename: str, data: bytes, *, max_bytes: int) -> ParsedDocument:
+    if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise ImportFailure(filename, "is empty")
+    safety.check_size(data, filename, max_bytes)
+    kind, warnings = choose_format(filename, data)
+    raw_turns, encoding = READERS[kind](data, filename)
+    text, turns = build(raw_turns)
+    if not turns:
+        raise ImportFailure(filename, "contains no text")
+    return ParsedDocument(text=text, turns=turns, format=kind, warnings=warnings, encoding=encoding)

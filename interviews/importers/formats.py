@@ -1,0 +1,377 @@
+"""One reader per source format. Each returns raw turns; `canonical.build` lays them out."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from html.parser import HTMLParser
+from xml.etree.ElementTree import Element
+
+from . import safety
+from .base import ImportFailure, RawTurn
+from .canonical import merge_consecutive, normalise
+from .encoding import decode
+from .speakers import KNOWN_LABEL, split_turns
+from .timestamps import to_ms
+
+# --- plain text and Markdown -------------------------------------------------------------------
+
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
+
+
+def read_text(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+    text, encoding = decode(data, filename)
+    return split_turns(normalise(text)), encoding
+
+
+def read_markdown(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+    text, encoding = decode(data, filename)
+    return split_turns(_MD_HEADING.sub("", normalise(text))), encoding
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+_BLOCK_TAGS = {
+    "p", "div", "section", "article", "header", "footer", "main", "aside", "blockquote", "pre", "li", "ul", "ol",
+    "dl", "dt", "dd", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "figure", "figcaption", "body",
+}  # fmt: skip
+_SKIP_TAGS = {"script", "style", "head", "title", "template", "noscript", "svg", "iframe", "object"}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip_depth += 1
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+        elif tag in ("td", "th"):
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip_depth = max(0, self.skip_depth - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip_depth:
+            self.parts.append(re.sub(r"[ \t\r\n]+", " ", data))
+
+
+def read_html(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+    text, encoding = decode(data, filename)
+    parser = _TextExtractor()
+    parser.feed(text)
+    parser.close()
+    plain = "\n".join(line.strip() for line in "".join(parser.parts).split("\n"))
+    return split_turns(normalise(plain)), encoding
+
+
+# --- subtitles: WebVTT and SRT --------------------------------------------------------------------
+
+_CUE_TIME = re.compile(
+    r"^\s*(?P<start>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<end>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"
+)
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
+_TAGS = re.compile(r"<[^>]*>")
+_CUE_SPEAKER = re.compile(r"^\s*(?:-\s*)?(?P<label>[^\W\d_][\w.'’\- ]{0,39}?)\s*:\s+(?P<rest>.+)$", re.DOTALL)
+
+
+def _cue_ms(value: str) -> int | None:
+    value = value.replace(",", ".")
+    if value.count(":") == 1:
+        value = "0:" + value
+    return to_ms(value)
+
+
+def _cue_text(lines: list[str]) -> tuple[str | None, str]:
+    raw = " ".join(line.strip() for line in lines if line.strip())
+    speaker = None
+    voice = _VOICE.search(raw)
+    if voice:
+        speaker = voice.group(1).strip()
+    text = html.unescape(_TAGS.sub("", raw)).replace("\u200e", "").replace("\u200f", "").strip()
+    if speaker is None:
+        labelled = _CUE_SPEAKER.match(text)
+        if labelled and (labelled.group("label")[0].isupper() or KNOWN_LABEL.match(labelled.group("label"))):
+            speaker, text = labelled.group("label").strip(), labelled.group("rest").strip()
+    return speaker, text
+
+
+def _read_cues(text: str, filename: str, kind: str) -> list[RawTurn]:
+    blocks = re.split(r"\n\s*\n", normalise(text).strip())
+    cues: list[RawTurn] = []
+    for block in blocks:
+        lines = block.split("\n")
+        if kind == "vtt" and lines[0].startswith(("WEBVTT", "NOTE", "STYLE", "REGION")):
+            continue
+        timing_index = next((i for i, line in enumerate(lines[:3]) if _CUE_TIME.match(line)), None)
+        if timing_index is None:
+            continue
+        timing = _CUE_TIME.match(lines[timing_index])
+        assert timing is not None
+        speaker, cue_text = _cue_text(lines[timing_index + 1 :])
+        if cue_text:
+            cues.append(RawTurn(speaker, cue_text, _cue_ms(timing.group("start")), _cue_ms(timing.group("end"))))
+    if not cues:
+        raise ImportFailure(filename, f"has no {kind.upper()} cues (expected lines like 00:00:01.000 --> 00:00:04.000)")
+    return _group_cues(cues)
+
+
+def _group_cues(cues: list[RawTurn]) -> list[RawTurn]:
+    """A cue without a speaker continues the previous speaker; with no speakers at all,
+    a pause of two seconds or more starts a new paragraph."""
+    if any(cue.speaker for cue in cues):
+        previous: str | None = None
+        for cue in cues:
+            if cue.speaker is None:
+                cue.speaker = previous
+            previous = cue.speaker
+        return merge_consecutive(cues)
+    grouped: list[RawTurn] = []
+    for cue in cues:
+        last = grouped[-1] if grouped else None
+        if last and last.end_ms is not None and cue.start_ms is not None and cue.start_ms - last.end_ms < 2000:
+            last.text = f"{last.text} {cue.text}"
+            last.end_ms = cue.end_ms
+        else:
+            grouped.append(RawTurn(None, cue.text, cue.start_ms, cue.end_ms))
+    return grouped
+
+
+def read_vtt(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+    text, encoding = decode(data, filename)
+    if not text.lstrip("\ufeff").startswith("WEBVTT"):
+        raise ImportFailure(filename, "is not a WebVTT file (it must start with WEBVTT)")
+    return _read_cues(text, filename, "vtt"), encoding
+
+
+def read_srt(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+    text, encoding = decode(data, filename)
+    return _read_cues(text, filename, "srt"), encoding
+
+
+# --- tables: CSV and XLSX ------------------------------------------------------------------------
+
+COLUMN_NAMES = {
+    "speaker": ("speaker", "speaker name", "name", "who", "participant", "person", "role"),
+    "text": ("text", "utterance", "transcript", "content", "speech", "dialogue", "dialog", "message", "line"),
+    "start": ("start", "start time", "begin", "timestamp", "time", "in", "start_time", "starttime"),
+    "end": ("end", "end time", "stop", "out", "end_time", "endtime"),
+}
+
+
+def _map_columns(header: list[str], filename: str) -> dict[str, int]:
+    normalised = [re.sub(r"[\s_]+", " ", str(h or "").strip().lower()) for h in header]
+    mapping: dict[str, int] = {}
+    for field, names in COLUMN_NAMES.items():
+        for i, name in enumerate(normalised):
+            if name in {n.replace("_", " ") for n in names} and i not in mapping.values():
+                mapping[field] = i
+                break
+    missing = [f for f in ("speaker", "text") if f not in mapping]
+    if missing:
+        found = ", ".join(repr(h) for h in header if str(h or "").strip()) or "none"
+        raise ImportFailure(
+            filename,
+            f"is missing the {' and '.join(missing)} column{'s' if len(missing) > 1 else ''} "
+            f"(expected columns: speaker, text, and optionally start, end; found: {found})",
+        )
+    return mapping
+
+
+def _rows_to_turns(rows: list[list[object]], filename: str) -> list[RawTurn]:
+    if not rows:
+        raise ImportFailure(filename, "is empty")
+    mapping = _map_columns([str(c) if c is not None else "" for c in rows[0]], filename)
+    turns: list[RawTurn] = []
+    for row in rows[1:]:
+
+        def cell(field: str, row: list[object] = row) -> str:
+            index = mapping.get(field)
+            if index is None or index >= len(row) or row[index] is None:
+                return ""
+            return str(row[index]).strip()
+
+        text = cell("text")
+        if not text:
+            continue
+        turns.append(RawTurn(cell("speaker") or None, text, _table_ms(cell("start")), _table_ms(cell("end"))))
+    if not turns:
+        raise ImportFailure(filename, "has a header but no rows with text")
+    return merge_consecutive(turns, joiner="\n")
+
+
+def _table_ms(value: str) -> int | None:
+    if not value:
+        return None
+    # Spreadsheets turn 00:12:31 into a time of day or a fraction of a day.
+    match = re.search(r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?", value)
+    return to_ms(match.group(0)) if match else to_ms(value)
+
+
+def read_csv(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+    text, encoding = decode(data, filename)
+    sample = text[:10_000]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:
+        raise ImportFailure(filename, f"is not a valid CSV file ({exc})") from exc
+    return _rows_to_turns([r for r in rows if any(str(c).strip() for c in r)], filename), encoding
+
+
+def read_xlsx(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+    import openpyxl
+
+    safety.open_zip(data, filename, "Excel workbook")
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise ImportFailure(filename, "is not a valid Excel workbook (the file is corrupt or truncated)") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows = [list(r) for r in sheet.iter_rows(values_only=True) if any(c not in (None, "") for c in r)]
+    finally:
+        workbook.close()
+    return _rows_to_turns(rows, filename), ""
+
+
+# --- Word (docx) ---------------------------------------------------------------------------------
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Tracked deletions and moved-away text are not part of the accepted document.
+_DOCX_SKIP = {f"{_W}del", f"{_W}moveFrom", f"{_W}instrText", f"{_W}delText", f"{_W}rPr", f"{_W}pPr"}
+
+
+def _docx_runs(element: Element, out: list[str]) -> None:
+    for child in element:
+        tag = child.tag
+        if tag in _DOCX_SKIP:
+            continue
+        if tag == f"{_W}t":
+            out.append(child.text or "")
+        elif tag == f"{_W}tab":
+            out.append("\t")
+        elif tag in (f"{_W}br", f"{_W}cr"):
+            out.append("\n")
+        elif tag == f"{_W}noBreakHyphen":
+            out.append("\u2011")
+        elif tag == f"{_W}p":
+            _docx_paragraph(child, out)
+        else:
+            _docx_runs(child, out)
+
+
+def _docx_paragraph(paragraph: Element, out: list[str]) -> None:
+    _docx_runs(paragraph, out)
+    out.append("\n")
+
+
+def read_docx(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+    archive = safety.open_zip(data, filename, "Word document")
+    root = safety.parse_xml(
+        safety.read_member(archive, "word/document.xml", filename, "Word document"), filename, "Word document"
+    )
+    body = root.find(f"{_W}body")
+    if body is None:
+        raise ImportFailure(filename, "is not a valid Word document (it has no body)")
+    out: list[str] = []
+    _docx_runs(body, out)
+    # Word keeps one paragraph per line; a blank paragraph separates turns, as in plain text.
+    return split_turns(normalise("".join(out))), ""
+
+
+# --- OpenDocument text (odt) ---------------------------------------------------------------------
+
+_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_ODT_SKIP = {f"{_TEXT}tracked-changes", f"{_OFFICE}annotation", f"{_TEXT}note", f"{_TEXT}deletion"}
+_ODT_BLOCKS = {f"{_TEXT}p", f"{_TEXT}h"}
+
+
+def _odt_inline(element: Element, out: list[str]) -> None:
+    if element.text:
+        out.append(element.text)
+    for child in element:
+        tag = child.tag
+        if tag in _ODT_SKIP:
+            pass
+        elif tag == f"{_TEXT}s":
+            out.append(" " * int(child.get(f"{_TEXT}c", "1") or 1))
+        elif tag == f"{_TEXT}tab":
+            out.append("\t")
+        elif tag == f"{_TEXT}line-break":
+            out.append("\n")
+        elif tag in _ODT_BLOCKS:
+            _odt_inline(child, out)
+            out.append("\n")
+        else:
+            _odt_inline(child, out)
+        if child.tail:
+            out.append(child.tail)
+
+
+def _odt_blocks(element: Element, out: list[str]) -> None:
+    for child in element:
+        if child.tag in _ODT_SKIP:
+            continue
+        if child.tag in _ODT_BLOCKS:
+            _odt_inline(child, out)
+            out.append("\n")
+        else:
+            _odt_blocks(child, out)
+
+
+def read_odt(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+    archive = safety.open_zip(data, filename, "OpenDocument text")
+    root = safety.parse_xml(
+        safety.read_member(archive, "content.xml", filename, "OpenDocument text"), filename, "OpenDocument text"
+    )
+    body = root.find(f"{_OFFICE}body/{_OFFICE}text")
+    if body is None:
+        raise ImportFailure(filename, "is not an OpenDocument text (it has no text body)")
+    out: list[str] = []
+    _odt_blocks(body, out)
+    return split_turns(normalise("".join(out))), ""
+
+
+# --- PDF -----------------------------------------------------------------------------------------
+
+
+def read_pdf(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise ImportFailure(filename, "is an encrypted PDF; remove the password and import it again")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except ImportFailure:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+        raise ImportFailure(filename, "is not a valid PDF (the file is corrupt or truncated)") from exc
+    text = "\n\n".join(pages)
+    if len(re.sub(r"\s", "", text)) < 10:
+        raise ImportFailure(
+            filename,
+            "has no text layer (it looks scanned or made of images); OCR is not offered, "
+            "so export the transcript as text from its source",
+        )
+    return split_turns(normalise(text)), ""

@@ -1,0 +1,49 @@
+"""Celery tasks of the corpus: each takes a Job id and calls a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.urls import reverse
+
+from studies.jobs import JobError, job_context, report_progress
+
+from .importers import ImportFailure
+from .models import Protocol
+from .services.imports import import_transcript
+
+
+@shared_task(acks_late=True)
+def import_transcript_task(job_id: int) -> None:
+    with job_context(job_id) as job:
+        if job is None:
+            return
+        report_progress(job, 10, "Reading the file")
+        with job.input_file.open("rb") as handle:
+            data = handle.read()
+        params = job.params or {}
+        protocol = None
+        if params.get("protocol_uuid"):
+            protocol = Protocol.objects.filter(study=job.study, uuid=params["protocol_uuid"]).first()
+        try:
+            outcome = import_transcript(
+                study=job.study,
+                filename=job.input_name,
+                data=data,
+                user=job.created_by,
+                participant_labels=params.get("participant_labels") or [],
+                protocol=protocol,
+            )
+        except ImportFailure as exc:
+            raise JobError(str(exc)) from exc
+        transcript = outcome.transcript
+        job.result = {
+            "transcript_uuid": str(transcript.uuid),
+            "created": outcome.created,
+            "url": reverse("interviews:transcript_detail", args=[job.study.slug, transcript.uuid]),
+            "link_text": f"Open “{transcript.title}”",
+            "warnings": outcome.warnings,
+            "turns": transcript.turns.count(),
+            "words": transcript.word_count,
+        }
+        # The uploaded bytes are kept only until they are imported.
+        job.input_file.delete(save=False)

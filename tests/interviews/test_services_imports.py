@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import pytest
+
+from interviews.importers import ImportFailure
+from interviews.models import Participant, Speaker, SpeakerTurn, Transcript
+from interviews.services.imports import import_transcript
+from tests.conftest import Team
+
+from .importer_helpers import DATA
+
+TEXT = "Interviewer: Do you use SHAP? 👍🏽\n\nP3: Every day.\n\nInterviewer: Why?\n\nP3: Debugging.\n".encode()
+
+
+@pytest.mark.django_db
+def test_import_creates_transcript_turns_and_maps_speakers(team: Team) -> None:
+    p3 = Participant.objects.create(study=team.study, label="P3")
+    outcome = import_transcript(study=team.study, filename="p3 interview.txt", data=TEXT, user=team.coder)
+    transcript = outcome.transcript
+    assert outcome.created and transcript.title == "p3 interview"
+    assert transcript.source_format == "txt" and transcript.word_count == 9
+    assert transcript.char_count == len(transcript.text)
+    assert list(transcript.participants.all()) == [p3]
+    speakers = {s.label: s for s in Speaker.objects.filter(transcript=transcript)}
+    assert speakers["Interviewer"].role == "interviewer" and speakers["Interviewer"].participant is None
+    assert speakers["P3"].participant == p3
+    turns = list(transcript.turns.order_by("index"))
+    assert [transcript.text[t.start : t.end] for t in turns] == [
+        "Do you use SHAP? 👍🏽",
+        "Every day.",
+        "Why?",
+        "Debugging.",
+    ]
+
+
+@pytest.mark.django_db
+def test_same_file_twice_warns_and_does_not_duplicate(team: Team) -> None:
+    first = import_transcript(study=team.study, filename="a.txt", data=TEXT, user=team.coder)
+    again = import_transcript(study=team.study, filename="renamed.txt", data=TEXT, user=team.coder)
+    assert not again.created and again.transcript == first.transcript
+    assert "already imported" in again.warnings[0]
+    assert Transcript.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_failure_leaves_database_unchanged(team: Team) -> None:
+    with pytest.raises(ImportFailure):
+        import_transcript(
+            study=team.study, filename="cut.docx", data=(DATA / "sample.docx").read_bytes()[:300], user=None
+        )
+    assert Transcript.objects.count() == 0 and SpeakerTurn.objects.count() == 0 and Speaker.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_single_respondent_maps_to_participant_named_in_file(team: Team) -> None:
+    r7 = Participant.objects.create(study=team.study, label="R7")
+    data = b"Interviewer: Hello\n\nRespondent: Hi\n\nInterviewer: Bye\n\nRespondent: Bye\n"
+    transcript = import_transcript(study=team.study, filename="R7_2021-03-02.txt", data=data, user=None).transcript
+    assert Speaker.objects.get(transcript=transcript, label="Respondent").participant == r7
+
+
+@pytest.mark.django_db
+def test_chosen_participant_must_exist(team: Team) -> None:
+    with pytest.raises(ImportFailure, match="not in this study"):
+        import_transcript(study=team.study, filename="a.txt", data=TEXT, user=None, participant_labels=["P99"])
+
+
+def _two_hour_vtt() -> bytes:
+    """A 2-hour video-call caption file: ~3,600 short cues, speakers alternating every few cues."""
+    lines = ["WEBVTT", ""]
+    speakers = ["Interviewer", "Dr. Amal Haddad"]
+    for i in range(3600):
+        start, end = i * 2, i * 2 + 2
+        who = speakers[(i // 5) % 2]
+        lines += [
+            str(i + 1),
+            f"{start // 3600:02d}:{start // 60 % 60:02d}:{start % 60:02d}.000 --> "
+            f"{end // 3600:02d}:{end // 60 % 60:02d}:{end % 60:02d}.000",
+            f"<v {who}>cue {i} about counterfactual explanations and SHAP",
+            "",
+        ]
+    return "\n".join(lines).encode()
+
+
+@pytest.mark.django_db
+def test_two_hour_vtt_merges_cues_into_turns(team: Team) -> None:
+    transcript = import_transcript(study=team.study, filename="call.vtt", data=_two_hour_vtt(), user=None).transcript
+    turns = list(transcript.turns.order_by("index"))
+    assert len(turns) == 720
+    assert turns[0].start_ms == 0 and turns[0].end_ms == 10_000
+    assert turns[-1].end_ms == 7200 * 1000
+    assert transcript.text[turns[1].start : turns[1].end].startswith("cue 5 about")
+    assert transcript.word_count == 3600 * 7
