@@ -5,18 +5,32 @@ from uuid import UUID
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 
 from ..access import get_transcript_for_user
+from ..reader import reader_context
 
 
 @login_required
 def transcript_detail(request: HttpRequest, slug: str, transcript_uuid: UUID) -> HttpResponse:
     transcript = get_transcript_for_user(request, slug, transcript_uuid)
-    turns = list(transcript.turns.select_related("speaker").order_by("index"))
-    for turn in turns:
-        turn.text = transcript.text[turn.start : turn.end]  # type: ignore[attr-defined]
+    membership = transcript.study.current_membership
+    can_code = bool(membership and membership.can_code)
+    context = reader_context(transcript=transcript, user=request.user)
+    config = {
+        "canCode": can_code,
+        "study": transcript.study.slug,
+        "user": request.user.pk,
+        "now": timezone.now().isoformat(),
+        "applyUrl": reverse("coding:apply", args=[slug, transcript.uuid]),
+        "pollUrl": reverse("coding:transcript_codings", args=[slug, transcript.uuid]),
+        "codingUrl": reverse("coding:change", args=[slug, "00000000-0000-0000-0000-000000000000"]),
+        "removeUrl": reverse("coding:remove", args=[slug, "00000000-0000-0000-0000-000000000000"]),
+        "coders": context.pop("coders_json"),
+    }
     return render(
         request,
         "interviews/transcript_detail.html",
-        {"study": transcript.study, "transcript": transcript, "turns": turns},
+        {"study": transcript.study, "transcript": transcript, "can_code": can_code, "config": config, **context},
     )

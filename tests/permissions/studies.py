@@ -23,6 +23,7 @@ def kwargs(team: Any) -> dict[str, Any]:
 
 EXPECTATIONS: dict[str, dict[str, dict[str, int]]] = {
     "home": {"GET": expect(302, 302, 302, 302, 302)},
+    "favicon": {"GET": expect(301, 301, 301, 301, 301)},
     "studies:list": {"GET": expect(302, 200, 200, 200, 200)},
     "studies:create": {"GET": expect(302, 200, 200, 200, 200), "POST": expect(302, 200, 200, 200, 200)},
     "studies:dashboard": {"GET": READ},

@@ -1,0 +1,42 @@
+"""Access helpers for the coding workspace; see studies.access for the rules."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import Http404, HttpRequest
+
+from interviews.access import get_transcript_for_user
+from studies.access import get_in_study_or_404, get_study_for_user
+
+from .models import Code, Coding, Memo
+
+
+def get_code_for_user(request: HttpRequest, slug: str, code_uuid: UUID, *, write: bool = False) -> Code:
+    study = get_study_for_user(request, slug, write=write)
+    code = get_in_study_or_404(Code.objects.select_related("study", "parent"), study, uuid=code_uuid)
+    code.study = study
+    return code
+
+
+def get_coding_for_user(request: HttpRequest, slug: str, coding_uuid: UUID, *, write: bool = False) -> Coding:
+    study = get_study_for_user(request, slug, write=write)
+    coding = (
+        Coding.objects.select_related("transcript", "code", "coder")
+        .filter(uuid=coding_uuid, transcript__study=study)
+        .first()
+    )
+    if coding is None:
+        raise Http404("Not found in this study.")
+    coding.transcript.study = study
+    return coding
+
+
+def get_memo_for_user(request: HttpRequest, slug: str, memo_uuid: UUID, *, write: bool = False) -> Memo:
+    study = get_study_for_user(request, slug, write=write)
+    memo = get_in_study_or_404(Memo.objects.select_related("author"), study, uuid=memo_uuid)
+    memo.study = study
+    return memo
+
+
+__all__ = ["get_code_for_user", "get_coding_for_user", "get_memo_for_user", "get_transcript_for_user"]

@@ -1,0 +1,145 @@
+"""JSON endpoints the reader calls to apply, change, remove and poll codings."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET, require_POST
+
+from interviews.access import get_transcript_for_user
+
+from ..access import get_coding_for_user
+from ..models import Code
+from ..selectors import code_payload, coding_changes_since, coding_payload
+from ..services import codings as services
+from ..services.codebook import create_code
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    """The request's JSON object; form posts (no JavaScript) are accepted too."""
+    if request.content_type != "application/json":
+        return request.POST.dict()
+    try:
+        data = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationError("The request body is not valid JSON.") from exc
+    if not isinstance(data, dict):
+        raise ValidationError("The request body must be a JSON object.")
+    return data
+
+
+def _int(data: dict[str, Any], key: str) -> int:
+    value = data.get(key)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"“{key}” must be a whole number.")
+    return value
+
+
+def _error(exc: ValidationError, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": " ".join(exc.messages)}, status=status)
+
+
+def _code(study_id: int, data: dict[str, Any], request: HttpRequest) -> tuple[Code, bool]:
+    """The code named by uuid, or a new one created on the fly from `new_code`."""
+    if data.get("new_code"):
+        name = str(data["new_code"]).strip()
+        existing = Code.objects.alive().filter(study_id=study_id, name__iexact=name, parent__isnull=True).first()
+        if existing is not None:
+            return existing, False
+        from studies.models import Study
+
+        return create_code(study=Study.objects.get(pk=study_id), user=request.user, name=name), True  # type: ignore[arg-type]
+    try:
+        code_uuid = UUID(str(data.get("code", "")))
+    except ValueError:
+        code_uuid = None
+    code = Code.objects.alive().filter(study_id=study_id, uuid=code_uuid).first() if code_uuid else None
+    if code is None:
+        raise ValidationError("Choose a code from this study's codebook.")
+    return code, False
+
+
+@login_required
+@require_POST
+def apply_coding(request: HttpRequest, slug: str, transcript_uuid: UUID) -> JsonResponse:
+    transcript = get_transcript_for_user(request, slug, transcript_uuid, write=True)
+    try:
+        data = _body(request)
+        code, created_code = _code(transcript.study_id, data, request)
+        if "turn" in data:
+            turn = transcript.turns.filter(index=_int(data, "turn")).first()
+            if turn is None:
+                raise ValidationError("No such turn in this document.")
+            turn.transcript = transcript
+            coding, created = services.code_turn(turn=turn, code=code, coder=request.user)  # type: ignore[arg-type]
+        else:
+            text = data.get("text")
+            coding, created = services.apply_coding(
+                transcript=transcript,
+                code=code,
+                start=_int(data, "start"),
+                end=_int(data, "end"),
+                coder=request.user,  # type: ignore[arg-type]
+                expected_text=text if isinstance(text, str) else None,
+            )
+    except ValidationError as exc:
+        return _error(exc)
+    return JsonResponse(
+        {"coding": coding_payload(coding), "created": created, "code": code_payload(code), "new_code": created_code},
+        status=201 if created else 200,
+    )
+
+
+@login_required
+@require_POST
+def change_coding(request: HttpRequest, slug: str, coding_uuid: UUID) -> JsonResponse:
+    coding = get_coding_for_user(request, slug, coding_uuid, write=True)
+    try:
+        data = _body(request)
+        code = None
+        if data.get("code") or data.get("new_code"):
+            code, _ = _code(coding.transcript.study_id, data, request)
+        updated = services.change_coding(
+            coding=coding,
+            user=request.user,  # type: ignore[arg-type]
+            start=_int(data, "start") if "start" in data else None,
+            end=_int(data, "end") if "end" in data else None,
+            code=code,
+        )
+    except ValidationError as exc:
+        return _error(exc, status=409 if "removed in the meantime" in " ".join(exc.messages) else 400)
+    return JsonResponse(
+        {"coding": coding_payload(updated), "replaced": str(coding.uuid), "code": code_payload(updated.code)}
+    )
+
+
+@login_required
+@require_POST
+def remove_coding(request: HttpRequest, slug: str, coding_uuid: UUID) -> JsonResponse:
+    coding = get_coding_for_user(request, slug, coding_uuid, write=True)
+    services.remove_coding(coding=coding, user=request.user)  # type: ignore[arg-type]
+    return JsonResponse({"removed": str(coding.uuid)})
+
+
+@login_required
+@require_GET
+def transcript_codings(request: HttpRequest, slug: str, transcript_uuid: UUID) -> JsonResponse:
+    """What changed since `?since=` (ISO time from the previous answer): the reader's poll."""
+    transcript = get_transcript_for_user(request, slug, transcript_uuid)
+    now = timezone.now()
+    since: datetime | None = parse_datetime(request.GET.get("since", "") or "")
+    if since is None:
+        return JsonResponse({"error": "Pass ?since= with the time of the previous answer."}, status=400)
+    payload = coding_changes_since(transcript=transcript, user=request.user, since=since)
+    payload["now"] = now.isoformat()
+    return JsonResponse(payload)

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from coding.models import Code, Coding
+from tests.conftest import Team, csrf_post
+
+from .helpers import make_code, make_transcript
+
+
+def _post(client, url, body):  # type: ignore[no-untyped-def]
+    return csrf_post(client, url, json.dumps(body), content_type="application/json")
+
+
+@pytest.mark.django_db
+def test_apply_existing_code(team: Team) -> None:
+    transcript, code = make_transcript(team.study), make_code(team.study)
+    url = reverse("coding:apply", args=[team.study.slug, transcript.uuid])
+    response = _post(team.client("coder"), url, {"code": str(code.uuid), "start": 0, "end": 11, "text": "Interviewer"})
+    assert response.status_code == 201
+    data = response.json()
+    assert data["coding"]["start"] == 0 and data["code"]["name"] == "Trust"
+    assert _post(team.client("coder"), url, {"code": str(code.uuid), "start": 0, "end": 11}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_create_code_on_the_fly_and_code_a_turn(team: Team) -> None:
+    transcript = make_transcript(team.study)
+    url = reverse("coding:apply", args=[team.study.slug, transcript.uuid])
+    response = _post(team.client("coder"), url, {"new_code": "Actionability", "turn": 3})
+    assert response.status_code == 201 and response.json()["new_code"] is True
+    coding = Coding.objects.get()
+    assert coding.code == Code.objects.get(name="Actionability")
+    assert transcript.text[coding.start : coding.end] == "Because users can act on them."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"start": 0, "end": 5}, "Choose a code"),
+        ({"code": "PLACEHOLDER", "start": "x", "end": 5}, "whole number"),
+        ({"code": "PLACEHOLDER", "start": 0, "end": 99999}, "outside this document"),
+        ({"code": "PLACEHOLDER", "start": 0, "end": 5, "text": "Hello"}, "does not match"),
+        ({"code": "PLACEHOLDER", "turn": 99}, "No such turn"),
+    ],
+)
+def test_bad_requests_explain_themselves(team: Team, body: dict, message: str) -> None:  # type: ignore[type-arg]
+    transcript, code = make_transcript(team.study), make_code(team.study)
+    body = {k: (str(code.uuid) if v == "PLACEHOLDER" else v) for k, v in body.items()}
+    response = _post(team.client("coder"), reverse("coding:apply", args=[team.study.slug, transcript.uuid]), body)
+    assert response.status_code == 400 and message in response.json()["error"]
+    assert not Coding.objects.exists()
+
+
+@pytest.mark.django_db
+def test_malformed_json(team: Team) -> None:
+    transcript = make_transcript(team.study)
+    url = reverse("coding:apply", args=[team.study.slug, transcript.uuid])
+    response = csrf_post(team.client("coder"), url, "{not json", content_type="application/json")
+    assert response.status_code == 400 and "not valid JSON" in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_viewer_cannot_code(team: Team) -> None:
+    transcript, code = make_transcript(team.study), make_code(team.study)
+    url = reverse("coding:apply", args=[team.study.slug, transcript.uuid])
+    assert _post(team.client("viewer"), url, {"code": str(code.uuid), "start": 0, "end": 5}).status_code == 403
+    assert not Coding.objects.exists()

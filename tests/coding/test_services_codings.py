@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from coding.models import Coding, LogEntry
+from coding.services.codings import apply_coding, change_coding, code_turn, remove_coding
+from tests.conftest import Team
+from tests.factories import make_study
+
+from .helpers import make_code, make_transcript
+
+
+def _span(text: str, part: str) -> tuple[int, int]:
+    start = text.index(part)
+    return start, start + len(part)
+
+
+@pytest.mark.django_db
+def test_apply_logs_and_does_not_duplicate(team: Team) -> None:
+    transcript, code = make_transcript(team.study), make_code(team.study)
+    start, end = _span(transcript.text, "trust SHAP? 👍🏽")
+    coding, created = apply_coding(transcript=transcript, code=code, start=start, end=end, coder=team.coder,
+                                   expected_text="trust SHAP? 👍🏽")  # fmt: skip
+    again, created_again = apply_coding(transcript=transcript, code=code, start=start, end=end, coder=team.owner)
+    assert created and not created_again and again == coding
+    assert end - start == len("trust SHAP? 👍🏽") == 14  # code points: the emoji pair counts as 2
+    entry = LogEntry.objects.get(object_uuid=coding.uuid)
+    assert (entry.action, entry.user, entry.after["start"]) == ("apply", team.coder, start)
+
+
+@pytest.mark.django_db
+def test_overlapping_and_nested_spans_coexist(team: Team) -> None:
+    transcript, a, b = make_transcript(team.study), make_code(team.study, "A"), make_code(team.study, "B")
+    outer = _span(transcript.text, "Mostly. Counterfactuals are clearer")
+    inner = _span(transcript.text, "Counterfactuals")
+    overlap = _span(transcript.text, "clearer, é included")
+    for code, (s, e) in ((a, outer), (b, inner), (b, overlap), (a, inner)):
+        apply_coding(transcript=transcript, code=code, start=s, end=e, coder=team.coder)
+    assert Coding.objects.filter(deleted_at=None).count() == 4
+    assert transcript.text[overlap[0] : overlap[1]] == "clearer, é included"  # NFC: é is one code point
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("start", "end"), [(-1, 3), (5, 5), (7, 3), (0, 10_000)])
+def test_invalid_offsets_are_refused(team: Team, start: int, end: int) -> None:
+    transcript, code = make_transcript(team.study), make_code(team.study)
+    with pytest.raises(ValidationError):
+        apply_coding(transcript=transcript, code=code, start=start, end=end, coder=team.coder)
+
+
+@pytest.mark.django_db
+def test_text_mismatch_is_refused(team: Team) -> None:
+    transcript, code = make_transcript(team.study), make_code(team.study)
+    with pytest.raises(ValidationError, match="does not match"):
+        apply_coding(transcript=transcript, code=code, start=0, end=5, coder=team.coder, expected_text="Hello")
+
+
+@pytest.mark.django_db
+def test_code_from_another_study_is_refused(team: Team) -> None:
+    transcript, foreign = make_transcript(team.study), make_code(make_study())
+    with pytest.raises(ValidationError, match="not in this study"):
+        apply_coding(transcript=transcript, code=foreign, start=0, end=5, coder=team.coder)
+
+
+@pytest.mark.django_db
+def test_code_whole_turn(team: Team) -> None:
+    transcript, code = make_transcript(team.study), make_code(team.study)
+    turn = transcript.turns.get(index=3)
+    coding, _ = code_turn(turn=turn, code=code, coder=team.coder)
+    assert transcript.text[coding.start : coding.end] == "Because users can act on them."
+
+
+@pytest.mark.django_db
+def test_remove_is_soft_and_logged(team: Team) -> None:
+    transcript, code = make_transcript(team.study), make_code(team.study)
+    coding, _ = apply_coding(transcript=transcript, code=code, start=0, end=5, coder=team.coder)
+    remove_coding(coding=coding, user=team.owner)
+    coding.refresh_from_db()
+    assert coding.deleted_at is not None
+    assert LogEntry.objects.filter(object_uuid=coding.uuid, action="remove", user=team.owner).exists()
+
+
+@pytest.mark.django_db
+def test_change_span_and_code_inserts_new_row(team: Team) -> None:
+    transcript, a, b = make_transcript(team.study), make_code(team.study, "A"), make_code(team.study, "B")
+    coding, _ = apply_coding(transcript=transcript, code=a, start=0, end=5, coder=team.coder)
+    changed = change_coding(coding=coding, user=team.coder, end=11, code=b)
+    coding.refresh_from_db()
+    assert coding.deleted_at is not None and changed.pk != coding.pk
+    assert (changed.code, changed.start, changed.end) == (b, 0, 11)
+    assert LogEntry.objects.filter(batch=LogEntry.objects.get(object_uuid=changed.uuid).batch).count() == 2
+
+
+@pytest.mark.django_db
+def test_changing_a_coding_a_teammate_removed_is_a_conflict(team: Team) -> None:
+    transcript, code = make_transcript(team.study), make_code(team.study)
+    coding, _ = apply_coding(transcript=transcript, code=code, start=0, end=5, coder=team.coder)
+    stale = Coding.objects.get(pk=coding.pk)
+    remove_coding(coding=coding, user=team.owner)
+    with pytest.raises(ValidationError, match="removed in the meantime"):
+        change_coding(coding=stale, user=team.coder, end=8)
