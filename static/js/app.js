@@ -9,3 +9,13 @@ document.addEventListener("click", (event) => {
     event.preventDefault();
   }
 });
+
+// Quick client-side filter: <input data-filter-target="selector for rows">.
+document.addEventListener("input", (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.dataset.filterTarget) return;
+  const needle = input.value.trim().toLowerCase();
+  for (const row of document.querySelectorAll(input.dataset.filterTarget)) {
+    row.hidden = Boolean(needle) && !row.textContent.toLowerCase().includes(needle);
+  }
+});

@@ -2,16 +2,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from interviews.models import Participant, Protocol, Transcript
+from interviews.models import Attribute, Participant, Protocol, Transcript
+from studies.jobs import create_job
 
-from .common import READ, WRITE_FORM, expect
+from .common import MANAGE_FORM, READ, WRITE_FORM, expect, post
 
 
 def kwargs(team: Any) -> dict[str, Any]:
     participant = Participant.objects.create(study=team.study, label="P1")
     transcript = Transcript.objects.create(study=team.study, title="Interview P1", text="Hello there.")
     protocol = Protocol.objects.create(study=team.study, title="Main protocol")
+    attribute = Attribute.objects.create(study=team.study, name="role", type="category", choices=["DS"])
+    table = create_job(study=team.study, kind="participant_table", user=team.coder, input_name="t.csv",
+                       input_bytes=b"id,role\nP2,DS\n")  # fmt: skip
     return {
+        "attribute_uuid": attribute.uuid,
+        "table_uuid": table.uuid,
         "participant_uuid": participant.uuid,
         "transcript_uuid": transcript.uuid,
         "protocol_uuid": protocol.uuid,
@@ -21,6 +27,16 @@ def kwargs(team: Any) -> dict[str, Any]:
 EXPECTATIONS: dict[str, dict[str, dict[str, int]]] = {
     "interviews:participant_list": {"GET": READ},
     "interviews:participant_detail": {"GET": READ},
+    "interviews:participant_create": {"GET": WRITE_FORM, "POST": post(400)},
+    "interviews:participant_edit": {"GET": WRITE_FORM, "POST": post(400)},
+    "interviews:participant_delete": {"GET": expect(302, 405, 405, 405, 405), "POST": post(302)},
+    "interviews:participant_export": {"GET": READ},
+    "interviews:participant_import": {"GET": WRITE_FORM, "POST": post(400)},
+    # With no mapping posted, every column is ignored: no id column, so an error report.
+    "interviews:participant_import_map": {"GET": WRITE_FORM, "POST": post(400)},
+    "interviews:attribute_list": {"GET": READ, "POST": post(400, min_role="owner")},
+    "interviews:attribute_edit": {"GET": MANAGE_FORM, "POST": post(400, min_role="owner")},
+    "interviews:attribute_delete": {"GET": expect(302, 405, 405, 405, 405), "POST": post(302, min_role="owner")},
     "interviews:transcript_detail": {"GET": READ},
     "interviews:protocol_detail": {"GET": READ},
     "interviews:import": {"GET": WRITE_FORM, "POST": expect(302, 404, 403, 400, 400)},
