@@ -170,17 +170,17 @@ def participant_import_map(request: HttpRequest, slug: str, table_uuid: UUID) ->
         frame = read_table(job.input_name, handle.read(), max_bytes=settings.THEMATICA_MAX_UPLOAD_BYTES)
     attributes = list(study_attributes(study=study))
     by_name = {a.name.lower(): a for a in attributes}
-    columns = []
-    for index, column in enumerate(frame.columns):
-        values = frame[column].tolist()
+    columns: list[dict[str, Any]] = []
+    for index, name in enumerate(frame.columns):
+        values = frame[name].tolist()
         suggested, choices = services.suggest_type(values)
-        if index == 0 or column.lower() in ("id", "pid", "participant", "label"):
+        if index == 0 or name.lower() in ("id", "pid", "participant", "label"):
             default = "id" if not any(c["default"] == "id" for c in columns) else "ignore"
-        elif column.lower() in by_name:
-            default = f"attr:{by_name[column.lower()].pk}"
+        elif name.lower() in by_name:
+            default = f"attr:{by_name[name.lower()].pk}"
         else:
             default = "new"
-        columns.append({"index": index, "name": column, "suggested": suggested, "choices": choices, "default": default})
+        columns.append({"index": index, "name": name, "suggested": suggested, "choices": choices, "default": default})
     outcome = None
     if request.method == "POST":
         plan: list[services.ColumnPlan] = []
