@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import imports, participants, protocols, transcripts
+from .views import documents, imports, participants, protocols, transcripts
 
 app_name = "interviews"
 urlpatterns = [
@@ -17,10 +17,18 @@ urlpatterns = [
     path("attributes/<uuid:attribute_uuid>/", participants.attribute_edit, name="attribute_edit"),
     path("attributes/<uuid:attribute_uuid>/delete/", participants.attribute_delete, name="attribute_delete"),
     # --- protocols ---
+    path("protocols/", protocols.protocol_list, name="protocol_list"),
     path("protocols/<uuid:protocol_uuid>/", protocols.protocol_detail, name="protocol_detail"),
+    path("protocols/<uuid:protocol_uuid>/delete/", protocols.protocol_delete, name="protocol_delete"),
     # --- documents: list, import, metadata, speakers, corrections ---
+    path("documents/", documents.document_list, name="document_list"),
     path("documents/import/", imports.import_documents, name="import"),
     path("documents/imports/", imports.import_jobs, name="import_jobs"),
+    path("documents/<uuid:transcript_uuid>/details/", documents.document_edit, name="document_edit"),
+    path("documents/<uuid:transcript_uuid>/speakers/", documents.document_speakers, name="document_speakers"),
+    path("documents/<uuid:transcript_uuid>/questions/", documents.document_questions, name="document_questions"),
+    path("documents/<uuid:transcript_uuid>/correct/", documents.document_correct, name="document_correct"),
+    path("documents/<uuid:transcript_uuid>/delete/", documents.document_delete, name="document_delete"),
     # --- transcript reader ---
     path("documents/<uuid:transcript_uuid>/", transcripts.transcript_detail, name="transcript_detail"),
 ]

@@ -38,7 +38,16 @@ EXPECTATIONS: dict[str, dict[str, dict[str, int]]] = {
     "interviews:attribute_edit": {"GET": MANAGE_FORM, "POST": post(400, min_role="owner")},
     "interviews:attribute_delete": {"GET": expect(302, 405, 405, 405, 405), "POST": post(302, min_role="owner")},
     "interviews:transcript_detail": {"GET": READ},
-    "interviews:protocol_detail": {"GET": READ},
+    "interviews:protocol_detail": {"GET": READ, "POST": post(400)},
+    "interviews:protocol_list": {"GET": READ, "POST": post(400)},
+    "interviews:protocol_delete": {"GET": expect(302, 405, 405, 405, 405), "POST": post(302)},
+    "interviews:document_list": {"GET": READ},
+    "interviews:document_edit": {"GET": WRITE_FORM, "POST": post(400)},
+    "interviews:document_speakers": {"GET": WRITE_FORM, "POST": post(302)},
+    "interviews:document_questions": {"GET": READ, "POST": post(302)},
+    # An empty correction is refused with a message; nothing is saved.
+    "interviews:document_correct": {"GET": WRITE_FORM, "POST": post(200)},
+    "interviews:document_delete": {"GET": expect(302, 405, 405, 405, 405), "POST": post(302)},
     "interviews:import": {"GET": WRITE_FORM, "POST": expect(302, 404, 403, 400, 400)},
     "interviews:import_jobs": {"GET": READ},
 }

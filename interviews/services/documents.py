@@ -1,0 +1,89 @@
+"""Document metadata and speaker mapping."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ..models import Participant, Protocol, Speaker, SpeakerRole, Transcript, TranscriptMode
+
+
+def parse_duration(text: str) -> int | None:
+    """h:mm:ss, mm:ss or minutes → seconds."""
+    text = text.strip()
+    if not text:
+        return None
+    parts = text.split(":")
+    try:
+        numbers = [int(p) for p in parts]
+    except ValueError as exc:
+        raise ValidationError("Write the duration as h:mm:ss, mm:ss or minutes.") from exc
+    if any(n < 0 for n in numbers) or len(numbers) > 3:
+        raise ValidationError("Write the duration as h:mm:ss, mm:ss or minutes.")
+    if len(numbers) == 1:
+        return numbers[0] * 60
+    seconds = 0
+    for n in numbers:
+        seconds = seconds * 60 + n
+    return seconds
+
+
+@transaction.atomic
+def update_metadata(
+    *,
+    transcript: Transcript,
+    title: str,
+    participants: list[Participant],
+    interview_date: dt.date | None,
+    duration_seconds: int | None,
+    interviewer: str,
+    mode: str,
+    language: str,
+    protocol: Protocol | None,
+    citation: str,
+) -> Transcript:
+    if not title.strip():
+        raise ValidationError("A document needs a title.")
+    if mode not in TranscriptMode.values:
+        raise ValidationError("Unknown mode.")
+    if any(p.study_id != transcript.study_id for p in participants) or (
+        protocol is not None and protocol.study_id != transcript.study_id
+    ):
+        raise ValidationError("Participants and protocol must belong to this study.")
+    transcript.title = title.strip()[:300]
+    transcript.interview_date = interview_date
+    transcript.duration_seconds = duration_seconds
+    transcript.interviewer = interviewer.strip()[:200]
+    transcript.mode = mode
+    transcript.language = language.strip()[:20] or "en"
+    transcript.protocol = protocol
+    transcript.citation = citation
+    transcript.save(
+        update_fields=[
+            "title", "interview_date", "duration_seconds", "interviewer", "mode", "language", "protocol",
+            "citation", "updated_at",
+        ]
+    )  # fmt: skip
+    transcript.participants.set(participants)
+    return transcript
+
+
+@transaction.atomic
+def map_speaker(*, speaker: Speaker, role: str, participant: Participant | None) -> Speaker:
+    if role not in SpeakerRole.values:
+        raise ValidationError("Unknown speaker role.")
+    if participant is not None and participant.study_id != speaker.transcript.study_id:
+        raise ValidationError("That participant is not in this study.")
+    speaker.role = role
+    speaker.participant = participant if role == SpeakerRole.PARTICIPANT else None
+    speaker.save(update_fields=["role", "participant"])
+    if speaker.participant is not None:
+        speaker.transcript.participants.add(speaker.participant)
+    return speaker
+
+
+@transaction.atomic
+def delete_transcript(*, transcript: Transcript) -> None:
+    transcript.delete()
