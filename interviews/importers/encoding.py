@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 
@@ -72,12 +73,15 @@ def decode(data: bytes, filename: str) -> tuple[str, str]:
     raise ImportFailure(filename, "could not be decoded as text in any known encoding")
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
 def _check_text(text: str, filename: str) -> str:
     """Refuse binary garbage that happens to decode (e.g. latin-1 accepts every byte)."""
     sample = text[:100_000]
     if not sample:
         return text
-    controls = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or 0x7F <= ord(ch) < 0xA0)
+    controls = len(_CONTROL_CHARS.findall(sample))
     if controls / len(sample) > 0.01:
         raise ImportFailure(filename, "does not look like text (it contains binary data)")
     return text
