@@ -62,3 +62,29 @@ def coding_changes_since(*, transcript: Transcript, user: User | Any, since: dat
     ]
     codes = [code_payload(c) for c in study_codes(study=transcript.study)]
     return {"added": added, "removed": removed, "codes": codes}
+
+
+def codebook_tree(*, study: Study, include_counts: bool = True) -> list[tuple[Code, int, int]]:
+    """Live codes in tree order as (code, depth, live coding count)."""
+    from django.db.models import Count, Q
+
+    codes = list(
+        Code.objects.alive()
+        .filter(study=study)
+        .annotate(n=Count("codings", filter=Q(codings__deleted_at__isnull=True)))
+        .order_by("order", "name")
+    )
+    children: dict[int | None, list[Code]] = {}
+    ids = {c.pk for c in codes}
+    for code in codes:
+        parent = code.parent_id if code.parent_id in ids else None
+        children.setdefault(parent, []).append(code)
+    ordered: list[tuple[Code, int, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for code in children.get(parent, []):
+            ordered.append((code, depth, code.n))  # type: ignore[attr-defined]
+            walk(code.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered

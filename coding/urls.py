@@ -1,12 +1,23 @@
 from django.urls import path
 
-from .views import codings
+from .views import codebook, codings, history
 
 app_name = "coding"
 urlpatterns = [
     # --- codebook ---
+    path("codebook/", codebook.codebook, name="codebook"),
+    path("codebook/export.csv", codebook.codebook_export, name="codebook_export"),
+    path("codebook/import/", codebook.codebook_import, name="codebook_import"),
+    path("codebook/deleted/", codebook.codebook_deleted, name="codebook_deleted"),
+    path("codes/<uuid:code_uuid>/", codebook.code_detail, name="code_detail"),
+    path("codes/<uuid:code_uuid>/move/", codebook.code_move, name="code_move"),
+    path("codes/<uuid:code_uuid>/merge/", codebook.code_merge, name="code_merge"),
+    path("codes/<uuid:code_uuid>/split/", codebook.code_split, name="code_split"),
+    path("codes/<uuid:code_uuid>/delete/", codebook.code_delete, name="code_delete"),
     # --- memos ---
     # --- history and activity ---
+    path("activity/", history.activity, name="activity"),
+    path("undo/", history.undo, name="undo"),
     # --- codings in the reader ---
     path("documents/<uuid:transcript_uuid>/codings/", codings.transcript_codings, name="transcript_codings"),
     path("documents/<uuid:transcript_uuid>/codings/new/", codings.apply_coding, name="apply"),

@@ -8,7 +8,7 @@ study's existence is not disclosed), and a member whose role is too low gets
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest
 
@@ -47,7 +47,11 @@ def get_study_for_user(request: HttpRequest, slug: str, *, write: bool = False, 
 
 def get_in_study_or_404[M: models.Model](queryset: models.QuerySet[M], study: Study, **lookup: object) -> M:
     """Fetch an object that must belong to `study`; anything else is a 404."""
-    obj = queryset.filter(study=study, **lookup).first()
+    try:
+        obj = queryset.filter(study=study, **lookup).first()
+    except (ValidationError, ValueError):
+        # A malformed id from a form is simply not found.
+        obj = None
     if obj is None:
         raise Http404("Not found in this study.")
     return obj

@@ -306,3 +306,31 @@ def restore_code(*, code: Code, user: User | None) -> Code:
     record(study=code.study, user=user, action="restore", object_type="code", object_uuid=code.uuid,
            summary=f"restored code “{code.name}”", before={"deleted_at": before}, after={"deleted_at": None})  # fmt: skip
     return code
+
+
+@dataclass
+class CodebookImportOutcome:
+    created: int
+    existing: int
+
+
+@transaction.atomic
+def import_codebook(*, study: Study, user: User | None, planned: list[Any]) -> CodebookImportOutcome:
+    """Create the planned codes top-down; codes already at the same path are left as they are."""
+    from ..codebook_io import code_paths
+
+    live = list(Code.objects.alive().filter(study=study))
+    paths = code_paths(live)
+    by_path = {tuple(part.lower() for part in paths[code.pk]): code for code in live}
+    created = existing = 0
+    batch = new_batch()
+    for item in sorted(planned, key=lambda p: len(p.path)):
+        key = tuple(p.lower() for p in item.path)
+        if key in by_path:
+            existing += 1
+            continue
+        parent = by_path.get(key[:-1]) if len(key) > 1 else None
+        code = create_code(study=study, user=user, name=item.name, parent=parent, batch=batch, **item.fields)
+        by_path[key] = code
+        created += 1
+    return CodebookImportOutcome(created=created, existing=existing)

@@ -18,7 +18,9 @@ def test_upload_three_files_and_read_turns(page: Any, live_server: Any, team: Te
     login(page, live_server, team.coder)
     page.goto(f"{live_server.url}/studies/{team.study.slug}/")
     page.get_by_role("link", name="Import", exact=True).first.click()
-    page.set_input_files("#files", [str(DATA / "interview_p5.vtt"), str(DATA / "sample.docx"), str(DATA / "interview_p8.csv")])
+    page.set_input_files(
+        "#files", [str(DATA / "interview_p5.vtt"), str(DATA / "sample.docx"), str(DATA / "interview_p8.csv")]
+    )
     page.get_by_role("button", name="Import").click()
     page.wait_for_selector(".job-list")
     assert page.locator(".job .status-done").count() == 3

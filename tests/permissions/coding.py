@@ -5,7 +5,7 @@ from typing import Any
 from coding.models import Code, Coding
 from interviews.models import Transcript
 
-from .common import expect, post
+from .common import READ, WRITE_FORM, expect, post
 
 
 def kwargs(team: Any) -> dict[str, Any]:
@@ -17,7 +17,23 @@ def kwargs(team: Any) -> dict[str, Any]:
     return {"transcript_uuid": transcript.uuid, "code_uuid": code.uuid, "coding_uuid": coding.uuid}
 
 
+NO_GET = expect(302, 405, 405, 405, 405)
+
 EXPECTATIONS: dict[str, dict[str, dict[str, int]]] = {
+    # --- codebook ---
+    "coding:codebook": {"GET": READ, "POST": post(400)},
+    "coding:codebook_export": {"GET": READ},
+    "coding:codebook_import": {"GET": WRITE_FORM, "POST": post(400)},
+    "coding:codebook_deleted": {"GET": READ, "POST": post(404)},
+    # Posting without the version the form carries is a stale edit: 409, nothing saved.
+    "coding:code_detail": {"GET": READ, "POST": post(409)},
+    "coding:code_move": {"GET": NO_GET, "POST": post(302)},
+    "coding:code_merge": {"GET": NO_GET, "POST": post(302)},
+    "coding:code_split": {"GET": NO_GET, "POST": post(302)},
+    "coding:code_delete": {"GET": NO_GET, "POST": post(302)},
+    # --- history ---
+    "coding:activity": {"GET": READ},
+    "coding:undo": {"GET": NO_GET, "POST": post(302)},
     # --- codings in the reader ---
     # Without ?since= the poll is a bad request, but only members learn that.
     "coding:transcript_codings": {"GET": expect(302, 404, 400, 400, 400)},
