@@ -18,7 +18,34 @@ from _django import setup
 
 
 def make_words(rng: random.Random, n: int) -> list[str]:
-    vocabulary = ["model", "explanation", "shap", "lime", "counterfactual", "feature", "importance", "stakeholders", "trust", "debugging", "data", "the", "a", "we", "they", "use", "because", "regulators", "customers", "risk", "team", "deploy", "monitor", "drift", "fairness", "bias"]
+    vocabulary = [
+        "model",
+        "explanation",
+        "shap",
+        "lime",
+        "counterfactual",
+        "feature",
+        "importance",
+        "stakeholders",
+        "trust",
+        "debugging",
+        "data",
+        "the",
+        "a",
+        "we",
+        "they",
+        "use",
+        "because",
+        "regulators",
+        "customers",
+        "risk",
+        "team",
+        "deploy",
+        "monitor",
+        "drift",
+        "fairness",
+        "bias",
+    ]
     return [rng.choice(vocabulary) for _ in range(n)]
 
 
