@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import codebook, codings, history
+from .views import autocode, codebook, codings, history, retrieval
 
 app_name = "coding"
 urlpatterns = [
@@ -24,4 +24,8 @@ urlpatterns = [
     path("codings/<uuid:coding_uuid>/", codings.change_coding, name="change"),
     path("codings/<uuid:coding_uuid>/remove/", codings.remove_coding, name="remove"),
     # --- retrieval, keyword in context, auto-coding ---
+    path("retrieve/", retrieval.retrieval, name="retrieval"),
+    path("retrieve/export.csv", retrieval.retrieval_export, name="retrieval_export"),
+    path("kwic/", retrieval.kwic, name="kwic"),
+    path("autocode/", autocode.autocode, name="autocode"),
 ]

@@ -19,3 +19,14 @@ document.addEventListener("input", (event) => {
     row.hidden = Boolean(needle) && !row.textContent.toLowerCase().includes(needle);
   }
 });
+
+// Select all / none for a list of checkboxes: data-check-all="name" / data-check-none="name".
+document.addEventListener("click", (event) => {
+  const button = event.target;
+  if (!(button instanceof HTMLElement)) return;
+  const all = button.dataset.checkAll;
+  const none = button.dataset.checkNone;
+  const name = all || none;
+  if (!name) return;
+  for (const box of document.querySelectorAll(`input[type=checkbox][name="${CSS.escape(name)}"]`)) box.checked = Boolean(all);
+});

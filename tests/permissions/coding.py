@@ -31,6 +31,11 @@ EXPECTATIONS: dict[str, dict[str, dict[str, int]]] = {
     "coding:code_merge": {"GET": NO_GET, "POST": post(302)},
     "coding:code_split": {"GET": NO_GET, "POST": post(302)},
     "coding:code_delete": {"GET": NO_GET, "POST": post(302)},
+    # --- retrieval, keyword in context, auto-coding ---
+    "coding:retrieval": {"GET": READ},
+    "coding:retrieval_export": {"GET": READ},
+    "coding:kwic": {"GET": READ},
+    "coding:autocode": {"GET": WRITE_FORM, "POST": post(200)},
     # --- history ---
     "coding:activity": {"GET": READ},
     "coding:undo": {"GET": NO_GET, "POST": post(302)},
