@@ -160,8 +160,12 @@ class _Parser:
                 raise QueryError(f"~ (contains) works on text attributes, not on {attribute.name}", token.position)
             lookup: dict[str, Any] = {"value_text__icontains": token.value}
         else:
+            raw = token.value
+            if attribute.type == AttributeType.CATEGORY:
+                # Categories compare case-insensitively: "ds" finds "DS".
+                raw = next((c for c in attribute.choices if c.lower() == raw.lower()), raw)
             try:
-                columns = parse_value(attribute, token.value)
+                columns = parse_value(attribute, raw)
             except ValidationError as exc:
                 raise QueryError(f"{attribute.name}: {' '.join(exc.messages)}", token.position) from exc
             column = COLUMNS.get(str(attribute.type), "value_text")

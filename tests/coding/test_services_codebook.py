@@ -114,9 +114,7 @@ def test_undo_refuses_when_someone_edited_since(team: Team) -> None:
 
 
 def test_parse_indented_and_csv() -> None:
-    text = (
-        b"Trust\n\tOver-trust : trusting too much\n\tUnder-trust\nExplanations\n    SHAP\n        Force plots\n"
-    )
+    text = b"Trust\n\tOver-trust : trusting too much\n\tUnder-trust\nExplanations\n    SHAP\n        Force plots\n"
     planned = parse_indented("cb.txt", text)
     assert [p.path for p in planned] == [
         ("Trust",), ("Trust", "Over-trust"), ("Trust", "Under-trust"), ("Explanations",),
