@@ -84,7 +84,7 @@ def test_filters_attribute_coder_date_and_deleted(coded) -> None:  # type: ignor
 
 @pytest.mark.django_db
 def test_page_counts_and_frame(coded) -> None:  # type: ignore[no-untyped-def]
-    team, t, trust, method, fair = coded
+    team = coded[0]
     segments = find_segments(study=team.study, user=team.coder, query=RetrievalQuery())
     page = segment_page(study=team.study, segments=segments, page=1, per_page=2)
     assert page.total == 4 and len(page.segments) == 2
