@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import autocode, codebook, codings, history, retrieval
+from .views import autocode, codebook, codings, history, memos, retrieval
 
 app_name = "coding"
 urlpatterns = [
@@ -15,6 +15,10 @@ urlpatterns = [
     path("codes/<uuid:code_uuid>/split/", codebook.code_split, name="code_split"),
     path("codes/<uuid:code_uuid>/delete/", codebook.code_delete, name="code_delete"),
     # --- memos ---
+    path("memos/", memos.memo_list, name="memo_list"),
+    path("memos/new/", memos.memo_new, name="memo_new"),
+    path("memos/<uuid:memo_uuid>/", memos.memo_edit, name="memo_edit"),
+    path("memos/<uuid:memo_uuid>/delete/", memos.memo_delete, name="memo_delete"),
     # --- history and activity ---
     path("activity/", history.activity, name="activity"),
     path("undo/", history.undo, name="undo"),

@@ -74,4 +74,7 @@ def reader_context(*, transcript: Transcript, user: User | Any) -> dict[str, Any
         "codes_json": [code_payload(c) for c in codes],
         "codings_json": [coding_payload(c) for c in codings],
         "coders_json": coders,
+        "memos": list(transcript.memos.filter(deleted_at__isnull=True).select_related("author")),
+        "memo_target": "transcript",
+        "memo_uuid": transcript.uuid,
     }

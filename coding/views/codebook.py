@@ -100,7 +100,9 @@ def code_detail(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpRespons
         request,
         "coding/code_detail.html",
         {"study": study, "code": code, "form": form, "conflict": conflict, "error": error, "excerpts": excerpts,
-         "others": others, "impact": services.deletion_impact(code=code), "fields": services.EDITABLE_FIELDS},
+         "others": others, "impact": services.deletion_impact(code=code), "fields": services.EDITABLE_FIELDS,
+         "memos": code.memos.filter(deleted_at__isnull=True).select_related("author"), "memo_target": "code",
+         "memo_uuid": code.uuid},
         status=status,
     )  # fmt: skip
 

@@ -124,7 +124,15 @@ def participant_detail(request: HttpRequest, slug: str, participant_uuid: UUID) 
     return render(
         request,
         "interviews/participant_detail.html",
-        {"study": participant.study, "participant": participant, "values": values, "transcripts": transcripts},
+        {
+            "study": participant.study,
+            "participant": participant,
+            "values": values,
+            "transcripts": transcripts,
+            "memos": participant.memos.filter(deleted_at__isnull=True).select_related("author"),
+            "memo_target": "participant",
+            "memo_uuid": participant.uuid,
+        },
     )
 
 

@@ -28,6 +28,7 @@ def transcript_detail(request: HttpRequest, slug: str, transcript_uuid: UUID) ->
         "codingUrl": reverse("coding:change", args=[slug, "00000000-0000-0000-0000-000000000000"]),
         "removeUrl": reverse("coding:remove", args=[slug, "00000000-0000-0000-0000-000000000000"]),
         "coders": context.pop("coders_json"),
+        "memoUrl": reverse("coding:memo_new", args=[slug]),
     }
     return render(
         request,

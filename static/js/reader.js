@@ -520,6 +520,11 @@
       if (select.value) change({ code: select.value }, "Recoded.");
     });
     actions.appendChild(select);
+    const memo = document.createElement("a");
+    memo.href = `${config.memoUrl}?target=coding&uuid=${encodeURIComponent(coding.id)}&next=${encodeURIComponent(window.location.pathname)}`;
+    memo.textContent = "Memo";
+    memo.className = "button";
+    actions.appendChild(memo);
     button("Remove", "Remove this coding", async () => {
       try {
         await post(config.removeUrl.replace("00000000-0000-0000-0000-000000000000", coding.id), {});

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coding.models import Code, Coding
+from coding.models import Code, Coding, Memo
 from interviews.models import Transcript
 
 from .common import READ, WRITE_FORM, expect, post
@@ -14,7 +14,13 @@ def kwargs(team: Any) -> dict[str, Any]:
     )
     code = Code.objects.create(study=team.study, name="Greeting")
     coding = Coding.objects.create(transcript=transcript, code=code, start=0, end=5, coder=team.coder)
-    return {"transcript_uuid": transcript.uuid, "code_uuid": code.uuid, "coding_uuid": coding.uuid}
+    memo = Memo.objects.create(study=team.study, target="code", code=code, body="A note", author=team.coder)
+    return {
+        "transcript_uuid": transcript.uuid,
+        "code_uuid": code.uuid,
+        "coding_uuid": coding.uuid,
+        "memo_uuid": memo.uuid,
+    }
 
 
 NO_GET = expect(302, 405, 405, 405, 405)
@@ -36,6 +42,12 @@ EXPECTATIONS: dict[str, dict[str, dict[str, int]]] = {
     "coding:retrieval_export": {"GET": READ},
     "coding:kwic": {"GET": READ},
     "coding:autocode": {"GET": WRITE_FORM, "POST": post(200)},
+    # --- memos ---
+    "coding:memo_list": {"GET": READ, "POST": post(400)},
+    "coding:memo_new": {"GET": WRITE_FORM, "POST": post(400)},
+    # A post without the memo's version is a stale edit.
+    "coding:memo_edit": {"GET": WRITE_FORM, "POST": post(409)},
+    "coding:memo_delete": {"GET": NO_GET, "POST": post(302)},
     # --- history ---
     "coding:activity": {"GET": READ},
     "coding:undo": {"GET": NO_GET, "POST": post(302)},

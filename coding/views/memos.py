@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import User
+from accounts.utils import acting_user
+from interviews.models import Participant, Transcript
+from studies.access import get_study_for_user
+from studies.models import Study
+
+from ..access import get_memo_for_user
+from ..models import Code, Coding, Memo, MemoTarget
+from ..services import memos as services
+from ..services.codebook import Conflict
+
+MODELS: dict[str, type[Model]] = {
+    MemoTarget.CODE: Code,
+    MemoTarget.CODING: Coding,
+    MemoTarget.TRANSCRIPT: Transcript,
+    MemoTarget.PARTICIPANT: Participant,
+}
+
+
+def _subject(study: Study, target: str, uuid: str) -> Any | None:
+    model = MODELS.get(target)
+    if model is None:
+        return None
+    try:
+        value = UUID(uuid)
+    except ValueError:
+        raise Http404("No such subject.") from None
+    study_filter = {"transcript__study": study} if model is Coding else {"study": study}
+    subject = model._default_manager.filter(uuid=value, **study_filter).first()
+    if subject is None:
+        raise Http404("No such subject in this study.")
+    return subject
+
+
+def _next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return (
+        target if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else fallback
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def memo_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The study's memos: its research journal and every memo on codes, documents and people."""
+    study = get_study_for_user(request, slug)
+    error = ""
+    if request.method == "POST":
+        study = get_study_for_user(request, slug, write=True)
+        try:
+            services.create_memo(study=study, author=acting_user(request), target=MemoTarget.STUDY, obj=None,
+                                 title=request.POST.get("title", ""), body=request.POST.get("body", ""))  # fmt: skip
+            messages.success(request, "Journal entry saved.")
+            return redirect("coding:memo_list", slug=slug)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    memos = (
+        Memo.objects.filter(study=study, deleted_at__isnull=True)
+        .select_related("author", "code", "transcript", "participant", "coding__code")
+        .order_by("-updated_at")
+    )
+    kind, author = request.GET.get("target", ""), request.GET.get("author", "")
+    if kind in MemoTarget.values:
+        memos = memos.filter(target=kind)
+    if author:
+        memos = memos.filter(author__username=author)
+    page = Paginator(memos, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "coding/memo_list.html",
+        {"study": study, "page": page, "targets": MemoTarget.choices, "kind": kind, "author": author, "error": error,
+         "people": User.objects.filter(memberships__study=study).order_by("username")},
+        status=400 if error else 200,
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def memo_new(request: HttpRequest, slug: str) -> HttpResponse:
+    """A memo on any subject: ?target=code|coding|transcript|participant|study&uuid=…"""
+    study = get_study_for_user(request, slug, write=True)
+    data = request.POST if request.method == "POST" else request.GET
+    target = data.get("target", MemoTarget.STUDY)
+    if target not in MemoTarget.values:
+        raise Http404("Unknown memo target.")
+    subject = _subject(study, target, data.get("uuid", "")) if target != MemoTarget.STUDY else None
+    error = ""
+    if request.method == "POST":
+        try:
+            services.create_memo(study=study, author=acting_user(request), target=target, obj=subject,
+                                 title=request.POST.get("title", ""), body=request.POST.get("body", ""))  # fmt: skip
+            messages.success(request, "Memo saved.")
+            return redirect(_next(request, reverse("coding:memo_list", args=[slug])))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    return render(
+        request,
+        "coding/memo_form.html",
+        {"study": study, "target": target, "subject": subject, "uuid": data.get("uuid", ""), "error": error,
+         "next": _next(request, ""), "title": data.get("title", ""), "body": data.get("body", "")},
+        status=400 if error else 200,
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def memo_edit(request: HttpRequest, slug: str, memo_uuid: UUID) -> HttpResponse:
+    memo = get_memo_for_user(request, slug, memo_uuid, write=True)
+    error = ""
+    conflict = None
+    title, body = memo.title, memo.body
+    if request.method == "POST":
+        title, body = request.POST.get("title", ""), request.POST.get("body", "")
+        try:
+            services.update_memo(memo=memo, user=acting_user(request), expected_version=int(request.POST.get("version", "0")),
+                                 title=title, body=body)  # fmt: skip
+            messages.success(request, "Memo saved.")
+            return redirect(_next(request, reverse("coding:memo_list", args=[slug])))
+        except Conflict as exc:
+            conflict, error = exc.current, str(exc)
+        except (ValidationError, ValueError) as exc:
+            error = " ".join(exc.messages) if isinstance(exc, ValidationError) else "Reload and try again."
+    return render(
+        request,
+        "coding/memo_form.html",
+        {"study": memo.study, "memo": memo, "title": title, "body": body, "error": error, "conflict": conflict,
+         "next": _next(request, "")},
+        status=409 if conflict else (400 if error else 200),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def memo_delete(request: HttpRequest, slug: str, memo_uuid: UUID) -> HttpResponse:
+    memo = get_memo_for_user(request, slug, memo_uuid, write=True)
+    services.delete_memo(memo=memo, user=acting_user(request))
+    messages.success(request, "Memo deleted (undo brings it back).")
+    return redirect(_next(request, reverse("coding:memo_list", args=[slug])))
