@@ -114,7 +114,7 @@ def update_code(*, code: Code, user: User | None, expected_version: int, **chang
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"Cannot change {', '.join(sorted(unknown))}.")
-    locked = Code.objects.select_for_update().select_related("parent").get(pk=code.pk)
+    locked = Code.objects.select_for_update(of=("self",)).select_related("parent").get(pk=code.pk)
     if locked.version != expected_version:
         raise Conflict(locked)
     if "name" in changes:
@@ -149,7 +149,7 @@ def _descendant_ids(code: Code) -> set[int]:
 @transaction.atomic
 def move_code(*, code: Code, user: User | None, parent: Code | None, position: int | None = None) -> Code:
     """Put `code` under `parent` (None = top level) at `position` among its new siblings."""
-    locked = Code.objects.select_for_update().select_related("parent").get(pk=code.pk)
+    locked = Code.objects.select_for_update(of=("self",)).select_related("parent").get(pk=code.pk)
     if parent is not None:
         if parent.pk == locked.pk or parent.pk in _descendant_ids(locked):
             raise ValidationError("A code cannot be moved inside itself or one of its sub-codes.")

@@ -82,7 +82,9 @@ def code_turn(*, turn: SpeakerTurn, code: Code, coder: User) -> tuple[Coding, bo
 
 @transaction.atomic
 def remove_coding(*, coding: Coding, user: User, batch: UUID | None = None) -> Coding:
-    locked = Coding.objects.select_for_update().select_related("code", "transcript__study").get(pk=coding.pk)
+    locked = (
+        Coding.objects.select_for_update(of=("self",)).select_related("code", "transcript__study").get(pk=coding.pk)
+    )
     if locked.deleted_at is not None:
         return locked
     locked.deleted_at = timezone.now()
@@ -106,7 +108,9 @@ def change_coding(
 ) -> Coding:
     """Edit a coding's span or code. The old row is removed and a new one inserted, so a
     teammate's concurrent edit of the same coding can never be silently overwritten."""
-    locked = Coding.objects.select_for_update().select_related("code", "transcript__study").get(pk=coding.pk)
+    locked = (
+        Coding.objects.select_for_update(of=("self",)).select_related("code", "transcript__study").get(pk=coding.pk)
+    )
     if locked.deleted_at is not None:
         raise ValidationError("This coding was removed in the meantime (perhaps by a teammate); nothing was changed.")
     new_start = locked.start if start is None else start

@@ -673,4 +673,6 @@
   paint();
   showPosition();
   transcriptEl.dataset.ready = String(Math.round(performance.now() - startedAt));
+  // Milliseconds from navigation start until every highlight and bar is drawn.
+  transcriptEl.dataset.readyAt = String(Math.round(performance.now()));
 })();
