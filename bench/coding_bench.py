@@ -46,11 +46,23 @@ def main() -> None:
     from studies.services import create_study
 
     rng = random.Random(11)
-    words = ["model", "explanation", "shap", "lime", "counterfactual", "trust", "data", "users", "debugging", "feature", "importance"]
+    words = [
+        "model",
+        "explanation",
+        "shap",
+        "lime",
+        "counterfactual",
+        "trust",
+        "data",
+        "users",
+        "debugging",
+        "feature",
+        "importance",
+    ]
     user = User.objects.create_user(f"bench{time.time_ns()}")
     study = create_study(owner=user, title=f"Coding bench {time.time_ns()}")
     codes = [
-        Code.objects.create(study=study, name=f"Code {i:02d}", colour="#%06x" % rng.randrange(0xFFFFFF))
+        Code.objects.create(study=study, name=f"Code {i:02d}", colour=f"#{rng.randrange(0xFFFFFF):06x}")
         for i in range(60)
     ]
 

@@ -18,7 +18,19 @@ from tests.conftest import Team
 @pytest.mark.django_db(transaction=True)
 def test_big_reader_draws_fast(page: Any, live_server: Any, team: Team) -> None:
     rng = random.Random(3)
-    words = ["model", "explanation", "shap", "lime", "counterfactual", "trust", "data", "users", "debugging", "feature", "importance"]
+    words = [
+        "model",
+        "explanation",
+        "shap",
+        "lime",
+        "counterfactual",
+        "trust",
+        "data",
+        "users",
+        "debugging",
+        "feature",
+        "importance",
+    ]
     turns, used = [], 0
     while used < 20_000:
         n = rng.randint(20, 120)
@@ -50,6 +62,6 @@ def test_big_reader_draws_fast(page: Any, live_server: Any, team: Team) -> None:
         page.wait_for_selector("#transcript[data-ready-at]")
         timings.append(int(page.locator("#transcript").get_attribute("data-ready-at")))
     assert page.locator(".coding-bar").count() == 1500
-    print(f"reader ready at {timings} ms after navigation start")
+    print(f"reader ready at {timings} ms after navigation start")  # noqa: T201 - shown with -s
     assert min(timings) < 1500, timings
     assert page.js_errors == []
