@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import nh3
+from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
-from markupsafe import Markup
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
 _TAGS = {
@@ -13,7 +13,7 @@ _TAGS = {
 }  # fmt: skip
 
 
-def render_markdown(text: str) -> Markup:
+def render_markdown(text: str) -> SafeString:
     html = _md.render(text or "")
     clean = nh3.clean(
         html,
@@ -22,4 +22,4 @@ def render_markdown(text: str) -> Markup:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above

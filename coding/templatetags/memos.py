@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django import template
-from markupsafe import Markup
+from django.utils.safestring import SafeString
 
 from ..markdown import render_markdown
 
@@ -9,6 +9,6 @@ register = template.Library()
 
 
 @register.filter
-def markdown(text: str) -> Markup:
+def markdown(text: str) -> SafeString:
     """Memo Markdown as sanitised HTML."""
     return render_markdown(text)
