@@ -36,8 +36,8 @@ worker: $(VENV)/.installed
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check --no-cache .
+	$(VENV)/bin/ruff format --no-cache --check .
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy .

@@ -23,6 +23,7 @@ from tests.conftest import Team
 @pytest.mark.django_db(transaction=True)
 def test_import_job_runs_on_real_worker(team: Team) -> None:
     from celery.contrib.testing.worker import start_worker
+
     from interviews.tasks import import_transcript_task
 
     app.conf.task_always_eager = False
