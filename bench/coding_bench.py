@@ -44,21 +44,9 @@ def main() -> None:
     from interviews.models import Attribute, AttributeValue, Participant, Speaker, SpeakerTurn, Transcript
     from interviews.services.imports import import_transcript
     from studies.services import create_study
+    from tests.data.synthetic import random_spans, synthetic_transcript
 
     rng = random.Random(11)
-    words = [
-        "model",
-        "explanation",
-        "shap",
-        "lime",
-        "counterfactual",
-        "trust",
-        "data",
-        "users",
-        "debugging",
-        "feature",
-        "importance",
-    ]
     user = User.objects.create_user(f"bench{time.time_ns()}")
     study = create_study(owner=user, title=f"Coding bench {time.time_ns()}")
     codes = [
@@ -67,13 +55,7 @@ def main() -> None:
     ]
 
     def transcript_text(n_words: int) -> str:
-        turns, used = [], 0
-        while used < n_words:
-            n = min(rng.randint(20, 120), n_words - used)
-            speaker = "Interviewer" if len(turns) % 2 == 0 else "P1"
-            turns.append(f"{speaker}: " + " ".join(rng.choice(words) for _ in range(n)))
-            used += n
-        return "\n\n".join(turns)
+        return synthetic_transcript(rng, n_words)
 
     big = import_transcript(
         study=study, filename="big.txt", data=transcript_text(20_000).encode(), user=user
@@ -82,13 +64,10 @@ def main() -> None:
         study=study, filename="plain.txt", data=transcript_text(20_000).encode(), user=user
     ).transcript
     length = len(big.text)
-    codings = []
-    for i in range(1500):
-        start = rng.randrange(0, length - 400)
-        codings.append(
-            Coding(transcript=big, code=codes[i % 60], start=start, end=start + rng.randint(5, 400), coder=user)
-        )
-    Coding.objects.bulk_create(codings)
+    Coding.objects.bulk_create(
+        Coding(transcript=big, code=codes[i % 60], start=start, end=end, coder=user)
+        for i, (start, end) in enumerate(random_spans(rng, length, 1500))
+    )
 
     client = Client()
     client.force_login(user)

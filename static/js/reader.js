@@ -85,8 +85,10 @@
     // Selections that start or end on a speaker label snap to the nearest speech.
     const turnEl = el && el.closest(".turn");
     if (!turnEl) return null;
-    const turn = turns.find((t) => t.el.parentElement === turnEl);
-    return preferEnd ? turn.start : turn.start;
+    const index = turns.findIndex((t) => t.el.parentElement === turnEl);
+    if (index === -1) return null;
+    // An end on a speaker label belongs to the speech before it; a start, to the speech after.
+    return preferEnd && index > 0 ? turns[index - 1].end : turns[index].start;
   }
 
   function rangeFor(start, end) {

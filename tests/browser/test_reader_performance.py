@@ -11,6 +11,7 @@ from coding.models import Code, Coding
 from interviews.services.imports import import_transcript
 from tests.browser.conftest import login
 from tests.conftest import Team
+from tests.data.synthetic import random_spans, synthetic_transcript
 
 
 @pytest.mark.browser
@@ -18,42 +19,15 @@ from tests.conftest import Team
 @pytest.mark.django_db(transaction=True)
 def test_big_reader_draws_fast(page: Any, live_server: Any, team: Team) -> None:
     rng = random.Random(3)
-    words = [
-        "model",
-        "explanation",
-        "shap",
-        "lime",
-        "counterfactual",
-        "trust",
-        "data",
-        "users",
-        "debugging",
-        "feature",
-        "importance",
-    ]
-    turns, used = [], 0
-    while used < 20_000:
-        n = rng.randint(20, 120)
-        turns.append(
-            ("Interviewer" if len(turns) % 2 == 0 else "P1") + ": " + " ".join(rng.choice(words) for _ in range(n))
-        )
-        used += n
-    transcript = import_transcript(
-        study=team.study, filename="big.txt", data="\n\n".join(turns).encode(), user=None
-    ).transcript
+    text = synthetic_transcript(rng, 20_000)
+    transcript = import_transcript(study=team.study, filename="big.txt", data=text.encode(), user=None).transcript
     codes = [
         Code.objects.create(study=team.study, name=f"Code {i}", colour=f"#{rng.randrange(0xFFFFFF):06x}")
         for i in range(60)
     ]
-    length = len(transcript.text)
     Coding.objects.bulk_create(
-        Coding(
-            transcript=transcript,
-            code=codes[i % 60],
-            start=(s := rng.randrange(0, length - 400)),
-            end=s + rng.randint(5, 400),
-        )
-        for i in range(1500)
+        Coding(transcript=transcript, code=codes[i % 60], start=start, end=end)
+        for i, (start, end) in enumerate(random_spans(rng, len(transcript.text), 1500))
     )
     login(page, live_server, team.coder)
     timings = []
