@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from studies.models import Study
 
 from .models import Attribute, AttributeValue, Participant, Transcript
+from .ordering import naturally
 
 
 def study_attributes(*, study: Study) -> QuerySet[Attribute]:
@@ -27,7 +28,7 @@ def participant_table(*, study: Study) -> pd.DataFrame:
     """
     attributes = list(study_attributes(study=study))
     rows = []
-    for participant in participants_with_values(study=study):
+    for participant in naturally(participants_with_values(study=study), key=lambda p: p.label):
         by_attr = {value.attribute_id: value.display for value in participant.values.all()}
         row: dict[str, str] = {"id": participant.label}
         for attribute in attributes:

@@ -4,6 +4,8 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from interviews.ordering import naturally
+
 from .models import Job, Membership, Study
 
 
@@ -29,7 +31,8 @@ def study_dashboard(*, study: Study) -> dict[str, Any]:
         .order_by("order", "name")
     )
     return {
-        "transcripts": transcripts,
+        "transcripts": naturally(transcripts, key=lambda t: t.title),
+        "participants": naturally(study.participants.all(), key=lambda p: p.label),
         "codes": codes,
         "participant_count": study.participants.count(),
         "members": study_members(study=study),

@@ -17,6 +17,7 @@ from studies.access import get_study_for_user
 
 from ..access import get_transcript_for_user
 from ..models import Participant, Protocol, ProtocolQuestion, SpeakerRole, Transcript, TranscriptMode
+from ..ordering import naturally
 from ..selectors import suggest_question_links
 from ..services import documents as services
 from ..services import protocols as protocol_services
@@ -37,7 +38,11 @@ def document_list(request: HttpRequest, slug: str) -> HttpResponse:
         .prefetch_related("participants")
         .order_by("title")
     )
-    return render(request, "interviews/document_list.html", {"study": study, "transcripts": transcripts})
+    return render(
+        request,
+        "interviews/document_list.html",
+        {"study": study, "transcripts": naturally(transcripts, key=lambda t: t.title)},
+    )
 
 
 def _protocol(protocols: QuerySet[Protocol], value: str) -> Protocol | None:
