@@ -69,16 +69,19 @@ def coding_changes_since(*, transcript: Transcript, user: User | Any, since: dat
     return {"added": added, "removed": removed, "codes": codes}
 
 
-def codebook_tree(*, study: Study, include_counts: bool = True) -> list[tuple[Code, int, int]]:
-    """Live codes in tree order as (code, depth, live coding count)."""
-    from django.db.models import Count, Q
+def coding_counts(*, study: Study, user: User | Any, by: str) -> dict[int, int]:
+    """Visible codings counted per `by` ("code_id" or "transcript_id"); counts also go through
+    `visible_codings`, so a blind round never leaks how much others have coded."""
+    from django.db.models import Count
 
-    codes = list(
-        Code.objects.alive()
-        .filter(study=study)
-        .annotate(n=Count("codings", filter=Q(codings__deleted_at__isnull=True)))
-        .order_by("order", "name")
-    )
+    rows = visible_codings(study=study, user=user).values(by).annotate(n=Count("id")).values_list(by, "n")
+    return dict(rows)
+
+
+def codebook_tree(*, study: Study, user: User | Any) -> list[tuple[Code, int, int]]:
+    """Live codes in tree order as (code, depth, visible coding count)."""
+    counts = coding_counts(study=study, user=user, by="code_id")
+    codes = list(Code.objects.alive().filter(study=study).order_by("order", "name"))
     children: dict[int | None, list[Code]] = {}
     ids = {c.pk for c in codes}
     for code in codes:
@@ -88,7 +91,7 @@ def codebook_tree(*, study: Study, include_counts: bool = True) -> list[tuple[Co
 
     def walk(parent: int | None, depth: int) -> None:
         for code in children.get(parent, []):
-            ordered.append((code, depth, code.n))  # type: ignore[attr-defined]
+            ordered.append((code, depth, counts.get(code.pk, 0)))
             walk(code.pk, depth + 1)
 
     walk(None, 0)

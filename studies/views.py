@@ -41,7 +41,7 @@ def study_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def study_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     study = get_study_for_user(request, slug)
-    return render(request, "studies/dashboard.html", {"study": study, **dashboard_data(study=study)})
+    return render(request, "studies/dashboard.html", {"study": study, **dashboard_data(study=study, user=request.user)})
 
 
 @login_required

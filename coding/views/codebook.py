@@ -18,8 +18,8 @@ from studies.models import Job, JobStatus, Study
 
 from ..access import get_code_for_user
 from ..codebook_io import PATH_SEPARATOR, export_frame, parse_csv, parse_indented, validate_plan
-from ..models import Code, Coding
-from ..selectors import codebook_tree
+from ..models import Code
+from ..selectors import codebook_tree, visible_codings
 from ..services import codebook as services
 
 CODEBOOK_IMPORT = "codebook_import"
@@ -55,13 +55,13 @@ def codebook(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             error = " ".join(exc.messages)
     query = request.GET.get("q", "").strip()
-    tree = codebook_tree(study=study)
+    tree = codebook_tree(study=study, user=request.user)
     if query:
         tree = [row for row in tree if query.lower() in row[0].name.lower()]
     return render(
         request,
         "coding/codebook.html",
-        {"study": study, "tree": tree, "query": query, "error": error, "all_codes": codebook_tree(study=study),
+        {"study": study, "tree": tree, "query": query, "error": error, "all_codes": codebook_tree(study=study, user=request.user),
          "deleted_count": Code.objects.filter(study=study, deleted_at__isnull=False).count()},
         status=400 if error else 200,
     )  # fmt: skip
@@ -89,12 +89,13 @@ def code_detail(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpRespons
         except (ValidationError, ValueError) as exc:
             error = " ".join(exc.messages) if isinstance(exc, ValidationError) else "Reload the page and try again."
     codings = list(
-        Coding.objects.filter(code=code, deleted_at__isnull=True)
+        visible_codings(study=study, user=request.user)
+        .filter(code=code)
         .select_related("transcript", "coder")
         .order_by("transcript__title", "start")[:500]
     )
     excerpts = [(c, c.transcript.text[c.start : c.end]) for c in codings]
-    others = [row for row in codebook_tree(study=study) if row[0].pk != code.pk]
+    others = [row for row in codebook_tree(study=study, user=request.user) if row[0].pk != code.pk]
     status = 409 if conflict else (400 if error else 200)
     return render(
         request,
@@ -223,7 +224,7 @@ def codebook_deleted(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def codebook_export(request: HttpRequest, slug: str) -> HttpResponse:
     study = get_study_for_user(request, slug)
-    tree = codebook_tree(study=study)
+    tree = codebook_tree(study=study, user=request.user)
     frame = export_frame([code for code, _, _ in tree], {code.pk: n for code, _, n in tree})
     response = HttpResponse(to_csv_bytes(frame), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{study.slug}-codebook.csv"'

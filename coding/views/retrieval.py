@@ -100,7 +100,7 @@ def retrieval(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "coding/retrieval.html",
-        {"study": study, "tree": codebook_tree(study=study), "form": form, "errors": errors, "result": page,
+        {"study": study, "tree": codebook_tree(study=study, user=request.user), "form": form, "errors": errors, "result": page,
          "page_number": page_number, "pages": pages, "query_string": params.urlencode(), "searched": searched,
          "documents": Transcript.objects.filter(study=study).only("uuid", "title").order_by("title"),
          "coders": User.objects.filter(memberships__study=study).order_by("username")},

@@ -6,13 +6,14 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.utils import acting_user
+from coding.selectors import coding_counts, transcript_codings, visible_codings
 from studies.access import get_study_for_user
 
 from ..access import get_transcript_for_user
@@ -27,17 +28,18 @@ from ..services.corrections import StaleVersion, correct_transcript, diff_blocks
 @login_required
 def document_list(request: HttpRequest, slug: str) -> HttpResponse:
     study = get_study_for_user(request, slug)
-    transcripts = (
-        Transcript.objects.filter(study=study)
-        .annotate(
-            n_codings=Count("codings", filter=Q(codings__deleted_at__isnull=True), distinct=True),
-            n_review=Count(
-                "codings", filter=Q(codings__deleted_at__isnull=True, codings__needs_review=True), distinct=True
-            ),
-        )
-        .prefetch_related("participants")
-        .order_by("title")
+    counts = coding_counts(study=study, user=request.user, by="transcript_id")
+    review = dict(
+        visible_codings(study=study, user=request.user)
+        .filter(needs_review=True)
+        .values("transcript_id")
+        .annotate(n=Count("id"))
+        .values_list("transcript_id", "n")
     )
+    transcripts = list(Transcript.objects.filter(study=study).prefetch_related("participants"))
+    for transcript in transcripts:
+        transcript.n_codings = counts.get(transcript.pk, 0)  # type: ignore[attr-defined]
+        transcript.n_review = review.get(transcript.pk, 0)  # type: ignore[attr-defined]
     return render(
         request,
         "interviews/document_list.html",
@@ -211,7 +213,8 @@ def document_correct(request: HttpRequest, slug: str, transcript_uuid: UUID) -> 
             if not changes:
                 error = "No changes."
     flagged = list(
-        Coding.objects.filter(transcript=transcript, deleted_at__isnull=True, needs_review=True)
+        transcript_codings(transcript=transcript, user=request.user)
+        .filter(needs_review=True)
         .select_related("code")
         .order_by("start")
     )
@@ -221,7 +224,7 @@ def document_correct(request: HttpRequest, slug: str, transcript_uuid: UUID) -> 
         "interviews/document_correct.html",
         {"study": transcript.study, "transcript": transcript, "text": new_text, "changes": changes[:200],
          "error": error, "flagged": [(c, transcript.text[c.start : c.end], f"{reader}#pos-{c.start}-{c.end}") for c in flagged],
-         "has_codings": Coding.objects.filter(transcript=transcript, deleted_at__isnull=True).exists()},
+         "has_codings": Coding.objects.filter(transcript=transcript, deleted_at__isnull=True).exists()},  # any coder's
         status=409 if error.startswith("Someone") else (400 if error and error != "No changes." else 200),
     )  # fmt: skip
 
