@@ -18,35 +18,9 @@ from _django import setup
 
 
 def make_words(rng: random.Random, n: int) -> list[str]:
-    vocabulary = [
-        "model",
-        "explanation",
-        "shap",
-        "lime",
-        "counterfactual",
-        "feature",
-        "importance",
-        "stakeholders",
-        "trust",
-        "debugging",
-        "data",
-        "the",
-        "a",
-        "we",
-        "they",
-        "use",
-        "because",
-        "regulators",
-        "customers",
-        "risk",
-        "team",
-        "deploy",
-        "monitor",
-        "drift",
-        "fairness",
-        "bias",
-    ]
-    return [rng.choice(vocabulary) for _ in range(n)]
+    from tests.data.synthetic import VOCABULARY
+
+    return [rng.choice(VOCABULARY) for _ in range(n)]
 
 
 def make_turns(rng: random.Random, words: int) -> list[tuple[str, str, int]]:
