@@ -410,18 +410,47 @@
     const start = domToOffset(range.startContainer, range.startOffset, false);
     const end = domToOffset(range.endContainer, range.endOffset, true);
     if (start === null || end === null || end <= start) return null;
-    return { target: { start, end, text: textOf(start, end) }, rect: range.getBoundingClientRect() };
+    // Spaces at the edges of a selection are never meant to be coded.
+    const raw = textOf(start, end);
+    const lead = [...raw].length - [...raw.trimStart()].length;
+    const trail = [...raw].length - [...raw.trimEnd()].length;
+    const trimmedStart = start + lead;
+    const trimmedEnd = Math.max(trimmedStart, end - trail);
+    // Within one turn the server double-checks the words; across turns the DOM also holds
+    // speaker labels and buttons, so only the offsets are sent.
+    const oneTurn = turnAt(trimmedStart) === turnAt(Math.max(trimmedStart, trimmedEnd - 1));
+    return {
+      target: { start: trimmedStart, end: trimmedEnd, text: oneTurn ? textOf(trimmedStart, trimmedEnd) : null },
+      rect: range.getBoundingClientRect(),
+    };
   }
 
   function maybeOpenFromSelection() {
     const found = selectionTarget();
-    if (found && found.target.text.trim()) openPicker(found.target, found.rect);
+    if (found && found.target.end > found.target.start) openPicker(found.target, found.rect);
   }
 
   if (config.canCode) {
     transcriptEl.addEventListener("mouseup", () => setTimeout(maybeOpenFromSelection, 0));
-    document.addEventListener("keyup", (event) => {
-      if (event.shiftKey && event.key.startsWith("Arrow") && popover.hidden) maybeOpenFromSelection();
+    // Keyboard selection: Tab to a turn, Shift+→/← selects by character (Ctrl/Alt+Shift by word),
+    // Enter opens the code picker. Selection.modify moves the browser's own selection.
+    transcriptEl.addEventListener("keydown", (event) => {
+      const textEl = event.target instanceof HTMLElement ? event.target.closest(".turn-text") : null;
+      if (!textEl) return;
+      const selection = window.getSelection();
+      if (event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
+        const forward = event.key === "ArrowRight";
+        if (!selection.rangeCount || !textEl.contains(selection.anchorNode)) {
+          const node = textEl.firstChild;
+          if (!node) return;
+          selection.collapse(node, forward ? 0 : node.length);
+        }
+        selection.modify("extend", forward ? "forward" : "backward", event.ctrlKey || event.altKey ? "word" : "character");
+        event.preventDefault();
+      } else if (event.key === "Enter" && selection && !selection.isCollapsed) {
+        event.preventDefault();
+        maybeOpenFromSelection();
+      }
     });
     transcriptEl.addEventListener("click", (event) => {
       const button = event.target.closest(".code-turn");

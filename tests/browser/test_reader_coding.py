@@ -135,3 +135,61 @@ def test_teammates_codings_appear_without_reload(page: Any, live_server: Any, te
     Coding.objects.create(transcript=transcript, code=code, start=turn.start, end=turn.start + 7, coder=team.owner)
     page.wait_for_selector(".coding-bar", timeout=12_000)
     assert "Counterfactuals" in page.locator("#code-legend").inner_text()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_keyboard_only_selection_and_coding(page: Any, live_server: Any, team: Team) -> None:
+    transcript = _open_reader(page, live_server, team)
+    Code.objects.create(study=team.study, name="Explanation method")
+    page.reload()
+    page.wait_for_selector("#transcript[data-ready]")
+    page.locator("#turn-1 .turn-text").focus()
+    for _ in range(2):
+        page.keyboard.press("Control+Shift+ArrowRight")  # "We show"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#coding-popover:not([hidden])")
+    page.keyboard.type("expl")
+    page.keyboard.press("Enter")
+    expect(page.locator(".coding-bar")).to_have_count(1)
+    coding = Coding.objects.get(transcript=transcript)
+    assert transcript.text[coding.start : coding.end] == "We show"  # the trailing space is trimmed
+    # Character by character from where the last selection ended is also possible.
+    page.locator("#turn-3 .turn-text").focus()
+    for _ in range(6):
+        page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Enter")
+    page.keyboard.press("1")  # the most recent code
+    expect(page.locator(".coding-bar")).to_have_count(2)
+    second = Coding.objects.exclude(pk=coding.pk).get()
+    assert transcript.text[second.start : second.end] == "Mostly"
+    assert page.js_errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_selection_across_turns(page: Any, live_server: Any, team: Team) -> None:
+    transcript = _open_reader(page, live_server, team)
+    box = page.evaluate(
+        """() => {
+            const first = document.querySelector('#turn-1 .turn-text').firstChild;
+            const last = document.querySelector('#turn-2 .turn-text').firstChild;
+            const a = document.createRange(); a.setStart(first, 37); a.setEnd(first, 38);
+            const b = document.createRange(); b.setStart(last, 8); b.setEnd(last, 9);
+            const r1 = a.getBoundingClientRect(), r2 = b.getBoundingClientRect();
+            return {x1: r1.left + 1, y1: r1.top + r1.height / 2, x2: r2.right - 1, y2: r2.top + r2.height / 2};
+        }"""
+    )
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move(box["x2"], box["y2"], steps=8)
+    page.mouse.up()
+    page.wait_for_selector("#coding-popover:not([hidden])")
+    page.keyboard.type("Sequence")
+    page.keyboard.press("Enter")
+    expect(page.locator(".coding-bar")).to_have_count(1)
+    coding = Coding.objects.get(transcript=transcript)
+    first, second = transcript.turns.get(index=1), transcript.turns.get(index=2)
+    assert coding.start == first.start + 37 and coding.end == second.start + 9
+    assert transcript.text[coding.start : coding.end].endswith("Interviewer: Does that")
+    assert page.js_errors == []
