@@ -24,7 +24,8 @@ def make_words(rng: random.Random, n: int) -> list[str]:
 
 
 def make_turns(rng: random.Random, words: int) -> list[tuple[str, str, int]]:
-    turns, used, t = [], 0, 0
+    turns: list[tuple[str, str, int]] = []
+    used = t = 0
     while used < words:
         n = min(rng.randint(8, 120), words - used)
         speaker = "Interviewer" if len(turns) % 2 == 0 else "P7"

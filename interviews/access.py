@@ -16,7 +16,6 @@ def get_participant_for_user(
 ) -> Participant:
     study = get_study_for_user(request, slug, write=write)
     participant = get_in_study_or_404(Participant.objects.select_related("study"), study, uuid=participant_uuid)
-    participant.study = study  # keeps the membership the helper attached
     return participant
 
 
@@ -25,12 +24,10 @@ def get_transcript_for_user(
 ) -> Transcript:
     study = get_study_for_user(request, slug, write=write)
     transcript = get_in_study_or_404(Transcript.objects.select_related("study"), study, uuid=transcript_uuid)
-    transcript.study = study
     return transcript
 
 
 def get_protocol_for_user(request: HttpRequest, slug: str, protocol_uuid: UUID, *, write: bool = False) -> Protocol:
     study = get_study_for_user(request, slug, write=write)
     protocol = get_in_study_or_404(Protocol.objects.select_related("study"), study, uuid=protocol_uuid)
-    protocol.study = study
     return protocol

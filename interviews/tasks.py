@@ -5,8 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 from django.urls import reverse
 
+from studies.exports import run_export
 from studies.jobs import JobError, job_context, report_progress
 
+from .exports import participants_export
 from .importers import ImportFailure
 from .models import Protocol
 from .services.imports import import_transcript
@@ -47,3 +49,8 @@ def import_transcript_task(job_id: int) -> None:
         }
         # The uploaded bytes are kept only until they are imported.
         job.input_file.delete(save=False)
+
+
+@shared_task(acks_late=True)
+def export_participants_task(job_id: int) -> None:
+    run_export(job_id, lambda job, _user: participants_export(study=job.study, fmt=job.params.get("format", "csv")))

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Invitation, Job, Membership, Study
+from .models import Invitation, Job, Membership, StagedUpload, Study
 
 
 class MembershipInline(admin.TabularInline):
@@ -28,3 +28,11 @@ class JobAdmin(admin.ModelAdmin):
     list_display = ("kind", "study", "status", "progress", "input_name", "created_at", "finished_at")
     list_filter = ("kind", "status")
     readonly_fields = ("uuid", "created_at", "started_at", "finished_at")
+
+
+@admin.register(StagedUpload)
+class StagedUploadAdmin(admin.ModelAdmin):
+    list_display = ("kind", "name", "study", "user", "created_at", "expires_at")
+    list_filter = ("kind",)
+    exclude = ("data",)
+    readonly_fields = ("uuid", "created_at")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from pathlib import PurePosixPath
 from uuid import uuid4
 
 from django.conf import settings
@@ -33,9 +34,6 @@ class Study(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-
-    # Set by the access helpers: the requesting user's membership.
-    current_membership: Membership | None = None
 
     class Meta:
         ordering = ["title"]
@@ -130,6 +128,15 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class JobKind(models.TextChoices):
+    """Every kind of background work; each has one Celery task."""
+
+    IMPORT_TRANSCRIPT = "import_transcript", "Transcript import"
+    EXPORT_PARTICIPANTS = "export_participants", "Participant table export"
+    EXPORT_CODEBOOK = "export_codebook", "Codebook export"
+    EXPORT_SEGMENTS = "export_segments", "Coded segments export"
+
+
 class Job(models.Model):
     """One row per piece of background work (imports, NLP, exports...).
 
@@ -139,7 +146,7 @@ class Job(models.Model):
 
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="jobs")
-    kind = models.CharField(max_length=50)
+    kind = models.CharField(max_length=50, choices=JobKind.choices)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0-100.")
     message = models.CharField(max_length=500, blank=True)
@@ -162,8 +169,50 @@ class Job(models.Model):
         return f"{self.kind} {self.status}"
 
     @property
+    def result_filename(self) -> str:
+        """The name a finished export is downloaded as."""
+        if not self.result_file:
+            return ""
+        return str(self.result.get("filename") or PurePosixPath(self.result_file.name or "").name)
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
 
     def get_absolute_url(self) -> str:
         return reverse("studies:job_detail", kwargs={"slug": self.study.slug, "job_uuid": self.uuid})
+
+
+class StagedKind(models.TextChoices):
+    PARTICIPANT_TABLE = "participant_table", "Participant table"
+    CODEBOOK = "codebook", "Codebook"
+
+
+STAGED_UPLOAD_LIFETIME = timedelta(days=1)
+
+
+def _staged_expiry() -> datetime:
+    return timezone.now() + STAGED_UPLOAD_LIFETIME
+
+
+class StagedUpload(models.Model):
+    """An uploaded file kept between a preview and its confirmation (two-step imports).
+
+    Not a job: nothing runs in the background. It belongs to the person who uploaded it, is
+    deleted when the import is confirmed, and expires after a day (`purge_staged_uploads`).
+    """
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="staged_uploads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30, choices=StagedKind.choices)
+    name = models.CharField(max_length=255)
+    data = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=_staged_expiry, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}"

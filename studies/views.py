@@ -5,16 +5,18 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from accounts.utils import acting_user
 
 from . import services
-from .access import get_in_study_or_404, get_study_for_user, studies_for_user
+from .access import get_in_study_or_404, get_study_access, get_study_for_user, studies_for_user
+from .exports import content_type_for
 from .forms import AddMemberForm, InvitationForm, RoleForm, StudyForm
-from .models import Invitation, Job, Membership
+from .models import Invitation, Job, JobStatus, Membership
 from .selectors import study_dashboard as dashboard_data
 from .selectors import study_members
 
@@ -59,8 +61,8 @@ def study_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_list(request: HttpRequest, slug: str) -> HttpResponse:
-    study = get_study_for_user(request, slug)
-    can_manage = bool(study.current_membership and study.current_membership.can_manage)
+    access = get_study_access(request, slug)
+    study, can_manage = access.study, access.can_manage
     form = AddMemberForm(request.POST or None)
     new_password: tuple[str, str] | None = None
     if request.method == "POST":
@@ -163,3 +165,18 @@ def job_detail(request: HttpRequest, slug: str, job_uuid: UUID) -> HttpResponse:
     job = get_in_study_or_404(Job.objects.all(), study, uuid=job_uuid)
     template = "studies/_job_status.html" if request.headers.get("HX-Request") else "studies/job_detail.html"
     return render(request, template, {"study": study, "job": job})
+
+
+@login_required
+def job_download(request: HttpRequest, slug: str, job_uuid: UUID) -> FileResponse:
+    """The file a finished job made, for the member who started it (an export holds what that
+    person can see, so it is not shared with the rest of the team)."""
+    study = get_study_for_user(request, slug)
+    jobs = Job.objects.filter(status=JobStatus.DONE, created_by=acting_user(request)).exclude(result_file="")
+    job = get_in_study_or_404(jobs, study, uuid=job_uuid)
+    return FileResponse(
+        job.result_file.open("rb"),
+        as_attachment=True,
+        filename=job.result_filename,
+        content_type=content_type_for(job.result_filename),
+    )

@@ -74,9 +74,9 @@ def team(db: None) -> Team:
     return Team(study=study, owner=owner, coder=coder, viewer=viewer, outsider=outsider)
 
 
-def csrf_post(client: Client, url: str, data: dict | None = None, **extra: object):  # type: ignore[no-untyped-def]
+def csrf_post(client: Client, url: str, data: dict | str | None = None, **extra: object):  # type: ignore[no-untyped-def]
     """POST with a real CSRF token, as a browser would: fetch the cookie first."""
-    from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+    from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret  # type: ignore[attr-defined]
 
     secret = client.cookies.get("csrftoken")
     if secret is None:

@@ -11,11 +11,13 @@ import time
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
+from django.urls import reverse
 
 from config.celery import app
-from interviews.models import Transcript
+from interviews.models import Participant, Transcript
 from studies.jobs import create_job, enqueue
-from studies.models import Job, JobStatus
+from studies.models import Job, JobKind, JobStatus
 from tests.conftest import Team
 
 
@@ -32,7 +34,7 @@ def test_import_job_runs_on_real_worker(team: Team) -> None:
             with transaction.atomic():
                 job = create_job(
                     study=team.study,
-                    kind="import_transcript",
+                    kind=JobKind.IMPORT_TRANSCRIPT,
                     user=team.coder,
                     input_name="worker-test.txt",
                     input_bytes=b"Interviewer: Do you use SHAP?\n\nP1: Every day, mostly for debugging.\n",
@@ -52,3 +54,31 @@ def test_import_job_runs_on_real_worker(team: Team) -> None:
     transcript = Transcript.objects.get(study=team.study)
     assert "Every day, mostly for debugging." in transcript.text
     assert transcript.turns.count() == 2
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+@override_settings(THEMATICA_EXPORT_INLINE_ROWS=2)
+def test_large_export_runs_on_real_worker(team: Team) -> None:
+    """An export above the inline limit becomes a job that crosses the queue and leaves a download.
+    (Kept in this file: two real workers on one queue in parallel test processes would take each
+    other's tasks.)"""
+    from celery.contrib.testing.worker import start_worker
+
+    Participant.objects.bulk_create(Participant(study=team.study, label=f"P{i}") for i in range(1, 4))
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+            response = team.client("coder").get(reverse("interviews:participant_export", args=[team.study.slug]))
+            job = Job.objects.get()
+            assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not job.is_finished:
+                time.sleep(0.2)
+                job.refresh_from_db()
+    finally:
+        app.conf.task_always_eager = True
+    assert job.status == JobStatus.DONE, job.error
+    download = team.client("coder").get(reverse("studies:job_download", args=[team.study.slug, job.uuid]))
+    lines = b"".join(download.streaming_content).decode("utf-8-sig").splitlines()  # type: ignore[attr-defined]
+    assert [line.split(",")[0] for line in lines] == ["id", "P1", "P2", "P3"]

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
@@ -16,6 +16,7 @@ from studies.models import Study
 
 from ..models import Code, Coding, Memo
 from .history import new_batch, record
+from .rows import carry_memos, copy_rows, join_memos, retire
 
 EDITABLE_FIELDS = (
     "name",
@@ -136,12 +137,25 @@ def update_code(*, code: Code, user: User | None, expected_version: int, **chang
     return locked
 
 
+@transaction.atomic
+def find_or_create_code(*, study: Study, user: User | None, name: str, batch: UUID | None = None) -> tuple[Code, bool]:
+    """The live top-level code called `name` (any case), or a new one; (code, created)."""
+    existing = Code.objects.alive().filter(study=study, parent__isnull=True, name__iexact=name.strip()).first()
+    if existing is not None:
+        return existing, False
+    return create_code(study=study, user=user, name=name, batch=batch), True
+
+
 def _descendant_ids(code: Code) -> set[int]:
+    """Ids of every code below `code` (one query for the whole codebook)."""
+    children: dict[int, list[int]] = {}
+    for pk, parent_id in Code.objects.filter(study_id=code.study_id).values_list("pk", "parent_id"):
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(pk)
     ids: set[int] = set()
     frontier = [code.pk]
     while frontier:
-        children = list(Code.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        frontier = [c for c in children if c not in ids]
+        frontier = [c for parent in frontier for c in children.get(parent, []) if c not in ids]
         ids.update(frontier)
     return ids
 
@@ -158,23 +172,52 @@ def move_code(*, code: Code, user: User | None, parent: Code | None, position: i
     if (parent.pk if parent else None) != locked.parent_id:
         _check_name(locked.study, locked.name, parent, exclude=locked)
     before = _snapshot(locked)
-    siblings = list(Code.objects.alive().filter(study=locked.study, parent=parent).exclude(pk=locked.pk))
+    siblings = list(
+        Code.objects.alive().filter(study=locked.study, parent=parent).exclude(pk=locked.pk).order_by("order", "name")
+    )
     index = len(siblings) if position is None else max(0, min(position, len(siblings)))
     siblings.insert(index, locked)
-    locked.parent = parent
+    changed = []
     for order, sibling in enumerate(siblings, start=1):
-        if sibling.pk == locked.pk:
+        if sibling.pk != locked.pk and sibling.order != order:
             sibling.order = order
-            sibling.version = F("version") + 1  # type: ignore[assignment]
-            sibling.save(update_fields=["parent", "order", "version"])
-        elif sibling.order != order:
-            sibling.order = order
-            sibling.save(update_fields=["order"])
+            changed.append(sibling)
+    Code.objects.bulk_update(changed, ["order"])
+    locked.parent = parent
+    locked.order = index + 1
+    locked.version = F("version") + 1  # type: ignore[assignment]
+    locked.save(update_fields=["parent", "order", "version"])
     locked.refresh_from_db()
     record(study=locked.study, user=user, action="move", object_type="code", object_uuid=locked.uuid,
            summary=f"moved code “{locked.name}”", before={"parent": before["parent"], "order": before["order"]},
            after={"parent": str(parent.uuid) if parent else None, "order": locked.order})  # fmt: skip
     return locked
+
+
+MOVE_DIRECTIONS = ("up", "down", "indent", "outdent")
+
+
+@transaction.atomic
+def move_code_by(*, code: Code, user: User | None, direction: str) -> Code:
+    """The codebook's keyboard moves: up, down, indent (under the code above), outdent."""
+    if direction not in MOVE_DIRECTIONS:
+        raise ValidationError("Move a code up, down, in or out.")
+    siblings = list(Code.objects.alive().filter(study=code.study, parent=code.parent_id).order_by("order", "name"))
+    index = next((i for i, c in enumerate(siblings) if c.pk == code.pk), 0)
+    if direction == "up":
+        return move_code(code=code, user=user, parent=code.parent, position=max(0, index - 1))
+    if direction == "down":
+        return move_code(code=code, user=user, parent=code.parent, position=index + 1)
+    if direction == "indent":
+        if index == 0:
+            raise ValidationError("There is no code above at this level to move it under.")
+        return move_code(code=code, user=user, parent=siblings[index - 1])
+    if code.parent is None:
+        raise ValidationError("This code is already at the top level.")
+    grandparent = code.parent.parent
+    parent_siblings = list(Code.objects.alive().filter(study=code.study, parent=grandparent).order_by("order", "name"))
+    after = next((i for i, c in enumerate(parent_siblings) if c.pk == code.parent_id), len(parent_siblings))
+    return move_code(code=code, user=user, parent=grandparent, position=after + 1)
 
 
 @dataclass
@@ -184,77 +227,134 @@ class MergeOutcome:
     collapsed: int
 
 
+def _union_groups(rows: list[tuple[int, ...]]) -> list[list[tuple[int, ...]]]:
+    """Group (id, transcript, version, coder, start, end, code) rows whose spans overlap or
+    touch, per transcript version and coder."""
+    by_key: dict[tuple[int, int, int], list[tuple[int, ...]]] = {}
+    for row in rows:
+        by_key.setdefault((row[1], row[2], row[3]), []).append(row)
+    groups: list[list[tuple[int, ...]]] = []
+    for items in by_key.values():
+        items.sort(key=lambda r: (r[4], r[5]))
+        current: list[tuple[int, ...]] = []
+        reach = -1
+        for row in items:
+            if current and row[4] <= reach:
+                current.append(row)
+                reach = max(reach, row[5])
+            else:
+                if len(current) > 1:
+                    groups.append(current)
+                current, reach = [row], row[5]
+        if len(current) > 1:
+            groups.append(current)
+    return groups
+
+
 @transaction.atomic
 def merge_codes(*, source: Code, target: Code, user: User | None) -> MergeOutcome:
-    """All codings of `source` become `target`'s (exact duplicates collapse), its memos and
-    sub-codes move to `target`, and `source` is soft-deleted; one batch, undone together."""
+    """All codings of `source` become `target`'s, its memos and sub-codes move to `target`,
+    and `source` is soft-deleted; one batch, undone together.
+
+    Set-based: a constant number of queries whatever the number of codings. Each source
+    coding is retired and a replacement with `target` inserted; a coder's codings that then
+    overlap or touch one another are joined into their union.
+    """
     if source.pk == target.pk:
         raise ValidationError("Choose two different codes to merge.")
     if source.study_id != target.study_id or target.deleted_at is not None or source.deleted_at is not None:
         raise ValidationError("Both codes must be live codes of this codebook.")
     if target.pk in _descendant_ids(source):
         raise ValidationError("Merge a sub-code into its parent, not the other way round.")
+    source = Code.objects.select_for_update(of=("self",)).get(pk=source.pk)
     batch = new_batch()
     study = source.study
-    moved = collapsed = 0
-    target_spans = set(
-        Coding.objects.filter(code=target, deleted_at__isnull=True).values_list("transcript_id", "start", "end")
-    )
     now = timezone.now()
-    for coding in Coding.objects.filter(code=source, deleted_at__isnull=True).select_related("transcript"):
-        before = {"code": str(source.uuid)}
-        if (coding.transcript_id, coding.start, coding.end) in target_spans:
-            coding.deleted_at = now
-            coding.save(update_fields=["deleted_at"])
-            collapsed += 1
-            record(study=study, user=user, action="remove", object_type="coding", object_uuid=coding.uuid,
-                   summary=f"merged duplicate coding into “{target.name}”", batch=batch,
-                   before={"transcript": str(coding.transcript.uuid), "code": str(source.uuid),
-                           "start": coding.start, "end": coding.end})  # fmt: skip
-        else:
-            coding.code = target
-            coding.save(update_fields=["code"])
-            target_spans.add((coding.transcript_id, coding.start, coding.end))
-            moved += 1
-            record(study=study, user=user, action="recode", object_type="coding", object_uuid=coding.uuid,
-                   summary=f"recoded to “{target.name}”", before=before, after={"code": str(target.uuid)},
-                   batch=batch)  # fmt: skip
-    for memo in Memo.objects.filter(code=source):
-        memo.code = target
-        memo.save(update_fields=["code"])
-        record(study=study, user=user, action="move", object_type="memo", object_uuid=memo.uuid,
-               summary="memo moved with merged code", before={"code": str(source.uuid)},
-               after={"code": str(target.uuid)}, batch=batch)  # fmt: skip
-    for child in Code.objects.alive().filter(parent=source):
-        record(study=study, user=user, action="move", object_type="code", object_uuid=child.uuid,
-               summary=f"moved “{child.name}” under “{target.name}”", before={"parent": str(source.uuid)},
-               after={"parent": str(target.uuid)}, batch=batch)  # fmt: skip
-        child.parent = target
-        child.save(update_fields=["parent"])
+    live = Coding.objects.live()
+    # A source coding with a partner (the same coder's coding of either code, overlapping or
+    # touching it) joins a union; the others are copied one for one.
+    partner = live.filter(
+        code_id__in=(source.pk, target.pk),
+        transcript_id=OuterRef("transcript_id"),
+        text_version=OuterRef("text_version"),
+        coder_id=OuterRef("coder_id"),
+        start__lte=OuterRef("end"),
+        end__gte=OuterRef("start"),
+    ).exclude(pk=OuterRef("pk"))
+    source_partner = partner.filter(code_id=source.pk)
+    fields = ("id", "transcript_id", "text_version", "coder_id", "start", "end", "code_id")
+    joined = list(live.filter(code=source).filter(Exists(partner)).values_list(*fields))
+    joined_source = [row[0] for row in joined]
+    joined += list(live.filter(code=target).filter(Exists(source_partner)).values_list(*fields))
+    # The rest are copied one for one; naming the few joined ones beats repeating the search.
+    plain = live.filter(code=source)
+    plain = plain.exclude(pk__in=joined_source) if len(joined_source) < 10_000 else plain.exclude(Exists(partner))
+    moved = copy_rows(
+        plain,
+        batch=batch,
+        now=now,
+        set_values={"code_id": target.pk},
+        retire_sources=True,
+    )
+    groups = _union_groups(joined)
+    unions = [
+        Coding(
+            study_id=study.pk, transcript_id=g[0][1], text_version=g[0][2], coder_id=g[0][3], code=target,
+            start=min(r[4] for r in g), end=max(r[5] for r in g), batch=batch, created_at=now,
+            replaces_id=min((r for r in g), key=lambda r: (r[6] != target.pk, r[0]))[0],
+        )
+        for g in groups
+    ]  # fmt: skip
+    retire(live.filter(code=source), batch=batch, now=now)
+    retire(live.filter(pk__in=[r[0] for r in joined if r[6] == target.pk]), batch=batch, now=now)
+    Coding.objects.bulk_create(unions)
+    carry_memos(Coding.objects.filter(batch=batch))
+    # Memos on codings joined into a union follow it.
+    memo_moves = join_memos({row[0]: unions[i].pk for i, group in enumerate(groups) for row in group})
+    memo_uuids = [str(u) for u in Memo.objects.filter(code=source).values_list("uuid", flat=True)]
+    Memo.objects.filter(code=source).update(code=target)
+    child_uuids = [str(u) for u in Code.objects.alive().filter(parent=source).values_list("uuid", flat=True)]
+    Code.objects.alive().filter(parent=source).update(parent=target)
     source.deleted_at = now
     source.save(update_fields=["deleted_at"])
+    from_source = moved + sum(1 for row in joined if row[6] == source.pk)
+    collapsed = len(joined) - len(groups)
     record(study=study, user=user, action="merge", object_type="code", object_uuid=source.uuid,
-           summary=f"merged “{source.name}” into “{target.name}” ({moved} codings moved, {collapsed} duplicates)",
-           before={"deleted_at": None}, after={"deleted_at": now.isoformat(), "into": str(target.uuid)},
+           summary=f"merged “{source.name}” into “{target.name}” ({from_source} codings moved, "
+                   f"{collapsed} joined with overlapping ones)",
+           before={"deleted_at": None, "children": child_uuids, "memos": memo_uuids},
+           after={"deleted_at": now.isoformat(), "into": str(target.uuid), "memo_moves": memo_moves},
            batch=batch)  # fmt: skip
-    return MergeOutcome(target=target, moved=moved, collapsed=collapsed)
+    return MergeOutcome(target=target, moved=from_source, collapsed=collapsed)
+
+
+@dataclass
+class SplitOutcome:
+    code: Code
+    moved: int
 
 
 @transaction.atomic
-def split_code(*, source: Code, coding_uuids: list[str], new_name: str, user: User | None) -> Code:
-    """Move the chosen codings of `source` to a new sibling code."""
-    codings = list(Coding.objects.filter(code=source, deleted_at__isnull=True, uuid__in=coding_uuids))
-    if not codings:
+def split_code(*, source: Code, coding_uuids: list[str], new_name: str, user: User) -> SplitOutcome:
+    """Move the chosen codings of `source` (those the user can see) to a new sibling code."""
+    from ..selectors.visibility import codings_by_uuid
+
+    chosen = codings_by_uuid(study=source.study, user=user, code=source, uuids=coding_uuids)
+    if not chosen.exists():
         raise ValidationError("Choose at least one coding to move to the new code.")
     batch = new_batch()
+    now = timezone.now()
     new_code = create_code(study=source.study, user=user, name=new_name, parent=source.parent, batch=batch)
-    for coding in codings:
-        coding.code = new_code
-        coding.save(update_fields=["code"])
-        record(study=source.study, user=user, action="recode", object_type="coding", object_uuid=coding.uuid,
-               summary=f"split from “{source.name}” to “{new_code.name}”", before={"code": str(source.uuid)},
-               after={"code": str(new_code.uuid)}, batch=batch)  # fmt: skip
-    return new_code
+    chosen_ids = list(chosen.values_list("pk", flat=True))
+    moved = copy_rows(
+        Coding.objects.filter(pk__in=chosen_ids), batch=batch, now=now, set_values={"code_id": new_code.pk}
+    )
+    retire(Coding.objects.filter(pk__in=chosen_ids), batch=batch, now=now)
+    carry_memos(Coding.objects.filter(batch=batch))
+    record(study=source.study, user=user, action="split", object_type="code", object_uuid=source.uuid,
+           summary=f"split {moved} codings from “{source.name}” to “{new_code.name}”",
+           after={"into": str(new_code.uuid)}, batch=batch)  # fmt: skip
+    return SplitOutcome(code=new_code, moved=moved)
 
 
 @dataclass
@@ -264,9 +364,11 @@ class DeletionImpact:
     memos: int
 
 
-def deletion_impact(*, code: Code) -> DeletionImpact:
+def deletion_impact(*, code: Code, user: User | Any) -> DeletionImpact:
+    from ..selectors.visibility import code_coding_count
+
     return DeletionImpact(
-        codings=Coding.objects.filter(code=code, deleted_at__isnull=True).count(),
+        codings=code_coding_count(code=code, user=user),
         children=Code.objects.alive().filter(parent=code).count(),
         memos=Memo.objects.filter(code=code, deleted_at__isnull=True).count(),
     )
@@ -276,20 +378,16 @@ def deletion_impact(*, code: Code) -> DeletionImpact:
 def delete_code(*, code: Code, user: User | None) -> DeletionImpact:
     """Soft-delete a code. Its codings stay in the database but are hidden while it is deleted;
     its sub-codes move up to its parent so that nothing else disappears."""
-    impact = deletion_impact(code=code)
-    batch = new_batch()
-    for child in Code.objects.alive().filter(parent=code):
-        record(study=code.study, user=user, action="move", object_type="code", object_uuid=child.uuid,
-               summary=f"moved “{child.name}” up when “{code.name}” was deleted",
-               before={"parent": str(code.uuid)}, after={"parent": str(code.parent.uuid) if code.parent else None},
-               batch=batch)  # fmt: skip
-        child.parent = code.parent
-        child.save(update_fields=["parent"])
+    impact = deletion_impact(code=code, user=user)
+    children = Code.objects.alive().filter(parent=code)
+    child_uuids = [str(u) for u in children.values_list("uuid", flat=True)]
+    children.update(parent=code.parent)
     code.deleted_at = timezone.now()
     code.save(update_fields=["deleted_at"])
     record(study=code.study, user=user, action="delete", object_type="code", object_uuid=code.uuid,
-           summary=f"deleted code “{code.name}” ({impact.codings} codings hidden)",
-           before={"deleted_at": None}, after={"deleted_at": code.deleted_at.isoformat()}, batch=batch)  # fmt: skip
+           summary=f"deleted code “{code.name}” ({impact.codings} codings hidden, {impact.children} sub-codes moved up)",
+           before={"deleted_at": None, "children": child_uuids},
+           after={"deleted_at": code.deleted_at.isoformat()})  # fmt: skip
     return impact
 
 

@@ -51,16 +51,17 @@ def record(
 # --- undo ------------------------------------------------------------------------------------------
 #
 # Conventions every writer follows (so that undo can invert any entry):
-#   object_type "code":   create | update | move | merge | delete | restore
-#   object_type "coding": apply (create) | remove (soft delete) | recode
+#   object_type "code":   create | update | move | merge | split | delete | restore
+#   object_type "coding": apply | remove | recode — one entry per action; the rows themselves
+#                         say what the action did (`Coding.batch` inserted, `retired_batch` retired)
 #   object_type "memo":   create | update | delete | move
 #   object_type "transcript": correct_transcript (not undoable here; correct the text again)
-# `before`/`after` hold the changed fields, uuids as strings. Entries sharing `batch`
-# are one user action and are undone together, newest first.
+# `before`/`after` hold the changed fields, uuids as strings. Entries sharing `batch` are one
+# user action and are undone together: codings set-based, then codes and memos newest first.
 
 UNDOABLE = {
-    ("code", "create"), ("code", "update"), ("code", "move"), ("code", "merge"), ("code", "delete"),
-    ("code", "restore"), ("coding", "apply"), ("coding", "remove"), ("coding", "recode"),
+    ("code", "create"), ("code", "update"), ("code", "move"), ("code", "merge"), ("code", "split"),
+    ("code", "delete"), ("code", "restore"), ("coding", "apply"), ("coding", "remove"), ("coding", "recode"),
     ("memo", "create"), ("memo", "update"), ("memo", "delete"), ("memo", "move"),
 }  # fmt: skip
 
@@ -75,40 +76,68 @@ def _code_by_uuid(value: str | None) -> Any:
     return Code.objects.filter(uuid=value).first() if value else None
 
 
-def _invert(entry: LogEntry) -> None:
+def _undo_codings(*, study: Study, batch: UUID, undo: UUID, now: Any, memo_moves: list[list[int]]) -> tuple[int, int]:
+    """Retire what `batch` inserted and insert again what it retired, on each transcript's
+    current text version (a correction re-anchored both with the batch kept). Set-based."""
+    from django.db.models import Exists, OuterRef
+
+    from interviews.models import Transcript
+
+    from ..models import Coding, Memo
+    from .rows import copy_rows, retire
+
+    # Rows on their transcript's current text version (a semi-join the planner keeps cheap even
+    # when its estimates lag behind a large change in the same transaction).
+    current = Coding.objects.filter(
+        Exists(Transcript.objects.filter(pk=OuterRef("transcript_id"), text_version=OuterRef("text_version"))),
+        study=study,
+    )
+    inserted = current.filter(batch=batch)
+    if inserted.filter(retired_at__isnull=False).exclude(retired_batch=batch).exists():
+        raise UndoRefused("Some codings of this change were changed or removed since; undo those changes first.")
+    # `retired_at` is stated so that the partial index on retired rows' batch is used.
+    restored = current.filter(retired_at__isnull=False, retired_batch=batch).exclude(batch=batch)
+    # Memos that the change carried to a new row go back with the row it replaced.
+    carried = list(
+        Memo.objects.filter(
+            coding__in=inserted, coding__replaces__retired_at__isnull=False, coding__replaces__retired_batch=batch
+        ).values_list(
+            "pk", "coding__replaces_id"
+        )
+    )
+    retired = retire(inserted, batch=undo, now=now)
+    inserted_again = copy_rows(restored, batch=undo, now=now, ignore_conflicts=True)
+    replacements = Coding.objects.filter(study=study, batch=undo)
+    from .rows import carry_memos
+
+    carry_memos(replacements)
+    # Memos joined into a union go back to the coding they were on (the change recorded it).
+    back = dict(carried) | {memo: old for memo, old in memo_moves}
+    if back:
+        new_of = dict(replacements.filter(replaces_id__in=set(back.values())).values_list("replaces_id", "pk"))
+        memos = [Memo(pk=pk, coding_id=new_of[old]) for pk, old in back.items() if old in new_of]
+        Memo.objects.bulk_update(memos, ["coding"])
+    return retired, inserted_again
+
+
+def _invert(entry: LogEntry, now: Any) -> None:
     from django.db.models import F
-    from django.utils import timezone
 
     from ..models import Code, Coding, Memo
 
     kind, action = entry.object_type, entry.action
     before, after = entry.before or {}, entry.after or {}
     if kind == "coding":
-        coding = Coding.objects.select_for_update().filter(uuid=entry.object_uuid).first()
-        if coding is None:
-            raise UndoRefused("A coding in this change no longer exists.")
-        if action == "apply":
-            if coding.deleted_at is None:
-                coding.deleted_at = timezone.now()
-                coding.save(update_fields=["deleted_at"])
-        elif action == "remove":
-            coding.deleted_at = None
-            coding.save(update_fields=["deleted_at"])
-        elif action == "recode":
-            if str(coding.code.uuid) != after.get("code"):
-                raise UndoRefused("A coding was recoded again since; undo that first.")
-            coding.code = _code_by_uuid(before.get("code"))
-            coding.save(update_fields=["code"])
-        return
+        return  # undone set-based by `_undo_codings`
     if kind == "code":
         code = Code.objects.select_for_update().filter(uuid=entry.object_uuid).first()
         if code is None:
             raise UndoRefused("A code in this change no longer exists.")
         if action == "create":
-            later = Coding.objects.filter(code=code, deleted_at__isnull=True).exclude(batch=entry.batch).exists()
+            later = Coding.objects.live().filter(code=code).exclude(batch=entry.batch).exists()
             if later:
                 raise UndoRefused(f"“{code.name}” has been used for coding since it was created; delete it instead.")
-            code.deleted_at = timezone.now()
+            code.deleted_at = now
             code.save(update_fields=["deleted_at"])
         elif action == "update":
             if any(getattr(code, k) != v for k, v in after.items()):
@@ -126,8 +155,12 @@ def _invert(entry: LogEntry) -> None:
         elif action in ("merge", "delete"):
             code.deleted_at = None
             code.save(update_fields=["deleted_at"])
+            # Sub-codes (and, for a merge, memos) that moved away come back.
+            Code.objects.filter(uuid__in=before.get("children", [])).update(parent=code)
+            if before.get("memos"):
+                Memo.objects.filter(uuid__in=before["memos"]).update(code=code)
         elif action == "restore":
-            code.deleted_at = timezone.now()
+            code.deleted_at = now
             code.save(update_fields=["deleted_at"])
         return
     if kind == "memo":
@@ -135,7 +168,7 @@ def _invert(entry: LogEntry) -> None:
         if memo is None:
             raise UndoRefused("A memo in this change no longer exists.")
         if action == "create":
-            memo.deleted_at = timezone.now()
+            memo.deleted_at = now
             memo.save(update_fields=["deleted_at"])
         elif action == "delete":
             memo.deleted_at = None
@@ -179,12 +212,22 @@ def undo_batch(*, study: Study, user: User, batch: UUID) -> UndoOutcome:
     for entry in entries:
         if (entry.object_type, entry.action) not in UNDOABLE:
             raise UndoRefused(f"“{entry.summary}” cannot be undone here.")
-        _invert(entry)
     now = timezone.now()
+    undo = new_batch()
+    # Codes come back before the codings that use them; codings before a created code goes.
+    for entry in entries:
+        if entry.object_type == "code" and entry.action in ("merge", "delete"):
+            _invert(entry, now)
+    memo_moves = [move for entry in entries for move in (entry.after or {}).get("memo_moves", [])]
+    _undo_codings(study=study, batch=batch, undo=undo, now=now, memo_moves=memo_moves)
+    for entry in entries:
+        if not (entry.object_type == "code" and entry.action in ("merge", "delete")):
+            _invert(entry, now)
     LogEntry.objects.filter(pk__in=[e.pk for e in entries]).update(undone_at=now, undone_by=user)
     summary = entries[-1].summary if len(entries) == 1 else f"{entries[-1].summary} (and {len(entries) - 1} more)"
     record(study=study, user=user, action="undo", object_type=entries[0].object_type,
-           object_uuid=entries[0].object_uuid, summary=f"undid: {summary}", before={"batch": str(batch)})  # fmt: skip
+           object_uuid=entries[0].object_uuid, summary=f"undid: {summary}", before={"batch": str(batch)},
+           batch=undo)  # fmt: skip
     return UndoOutcome(batch=batch, undone=len(entries), summary=summary)
 
 

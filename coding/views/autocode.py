@@ -16,7 +16,6 @@ from studies.access import get_study_for_user
 from ..models import Code
 from ..selectors import PatternError, codebook_tree, compile_pattern, search_hits
 from ..services.autocode import SCOPES, apply_autocode, widen
-from ..services.codebook import create_code
 
 
 def _uuid(value: str) -> UUID | None:
@@ -54,18 +53,17 @@ def autocode(request: HttpRequest, slug: str) -> HttpResponse:
         chosen = set(request.POST.getlist("hit"))
         selected = [h for h in hits if h.key in chosen]
         try:
-            if form["new_code"]:
-                code = create_code(study=study, user=acting_user(request), name=form["new_code"])
-            else:
+            code = None
+            if not form["new_code"]:
                 code_uuid = _uuid(form["code"])
-                found = Code.objects.alive().filter(study=study, uuid=code_uuid).first() if code_uuid else None
-                if found is None:
+                code = Code.objects.alive().filter(study=study, uuid=code_uuid).first() if code_uuid else None
+                if code is None:
                     raise ValidationError("Choose the code to apply, or name a new one.")
-                code = found
             outcome = apply_autocode(
-                study=study, user=acting_user(request), code=code, hits=selected,
+                study=study, user=acting_user(request), code=code, new_code_name=form["new_code"], hits=selected,
                 description=f"search {form['q'][:60]!r}, {form['scope']}",
             )  # fmt: skip
+            code = outcome.code
             messages.success(
                 request,
                 f"Applied “{code.name}” to {outcome.applied} passages"

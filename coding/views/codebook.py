@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import partial
 from uuid import UUID
 
 from django.contrib import messages
@@ -7,22 +8,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.utils import acting_user
 from interviews.importers import ImportFailure
-from interviews.tables import to_csv_bytes
 from studies.access import get_in_study_or_404, get_study_for_user
-from studies.jobs import create_job
-from studies.models import Job, JobStatus, Study
+from studies.exports import export_response
+from studies.http import safe_next
+from studies.models import JobKind, StagedKind, Study
+from studies.staging import StagedUploadExpired, apply_staged_upload, get_staged_upload, stage_upload
 
 from ..access import get_code_for_user
-from ..codebook_io import PATH_SEPARATOR, export_frame, parse_csv, parse_indented, validate_plan
+from ..codebook_io import PATH_SEPARATOR, code_paths, parse_csv, parse_indented, validate_plan
+from ..exports import codebook_export as codebook_export_file
 from ..models import Code
-from ..selectors import codebook_tree, visible_codings
+from ..selectors import codebook_tree, study_codes, visible_codings
+from ..selectors.codebook import with_urls
 from ..services import codebook as services
-
-CODEBOOK_IMPORT = "codebook_import"
+from ..tasks import export_codebook_task
 
 
 def _live_code(study: Study, value: str) -> Code | None:
@@ -55,13 +59,17 @@ def codebook(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             error = " ".join(exc.messages)
     query = request.GET.get("q", "").strip()
-    tree = codebook_tree(study=study, user=request.user)
-    if query:
-        tree = [row for row in tree if query.lower() in row[0].name.lower()]
+    nil = UUID(int=0)
+    all_codes = with_urls(
+        codebook_tree(study=study, user=request.user),
+        detail=reverse("coding:code_detail", args=[slug, nil]),
+        move=reverse("coding:code_move", args=[slug, nil]),
+    )
+    tree = [row for row in all_codes if query.lower() in row.code.name.lower()] if query else all_codes
     return render(
         request,
         "coding/codebook.html",
-        {"study": study, "tree": tree, "query": query, "error": error, "all_codes": codebook_tree(study=study, user=request.user),
+        {"study": study, "tree": tree, "query": query, "error": error, "all_codes": all_codes,
          "deleted_count": Code.objects.filter(study=study, deleted_at__isnull=False).count()},
         status=400 if error else 200,
     )  # fmt: skip
@@ -95,13 +103,13 @@ def code_detail(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpRespons
         .order_by("transcript__title", "start")[:500]
     )
     excerpts = [(c, c.transcript.text[c.start : c.end]) for c in codings]
-    others = [row for row in codebook_tree(study=study, user=request.user) if row[0].pk != code.pk]
+    others = [row for row in codebook_tree(study=study, user=request.user) if row.code.pk != code.pk]
     status = 409 if conflict else (400 if error else 200)
     return render(
         request,
         "coding/code_detail.html",
         {"study": study, "code": code, "form": form, "conflict": conflict, "error": error, "excerpts": excerpts,
-         "others": others, "impact": services.deletion_impact(code=code), "fields": services.EDITABLE_FIELDS,
+         "others": others, "impact": services.deletion_impact(code=code, user=request.user), "fields": services.EDITABLE_FIELDS,
          "memos": code.memos.filter(deleted_at__isnull=True).select_related("author"), "memo_target": "code",
          "memo_uuid": code.uuid},
         status=status,
@@ -115,26 +123,9 @@ def code_move(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpResponse:
     code = get_code_for_user(request, slug, code_uuid, write=True)
     user = acting_user(request)
     direction = request.POST.get("direction", "")
-    siblings = list(Code.objects.alive().filter(study=code.study, parent=code.parent).order_by("order", "name"))
-    index = next((i for i, c in enumerate(siblings) if c.pk == code.pk), 0)
     try:
-        if direction == "up":
-            services.move_code(code=code, user=user, parent=code.parent, position=max(0, index - 1))
-        elif direction == "down":
-            services.move_code(code=code, user=user, parent=code.parent, position=index + 1)
-        elif direction == "indent":
-            if index == 0:
-                raise ValidationError("There is no code above at this level to move it under.")
-            services.move_code(code=code, user=user, parent=siblings[index - 1])
-        elif direction == "outdent":
-            if code.parent is None:
-                raise ValidationError("This code is already at the top level.")
-            grandparent = code.parent.parent
-            parent_siblings = list(
-                Code.objects.alive().filter(study=code.study, parent=grandparent).order_by("order", "name")
-            )
-            after = next((i for i, c in enumerate(parent_siblings) if c.pk == code.parent_id), len(parent_siblings))
-            services.move_code(code=code, user=user, parent=grandparent, position=after + 1)
+        if direction:
+            services.move_code_by(code=code, user=user, direction=direction)
         else:
             parent_uuid = request.POST.get("parent", "")
             parent = _live_code(code.study, parent_uuid)
@@ -150,7 +141,7 @@ def code_move(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpResponse:
         return redirect("coding:codebook", slug=slug)
     if request.headers.get("Accept") == "application/json":
         return JsonResponse({"moved": str(code.uuid)})
-    return redirect(f"{request.POST.get('next') or ''}" or f"/studies/{slug}/codebook/#code-{code.uuid}")
+    return redirect(safe_next(request, f"{reverse('coding:codebook', args=[slug])}#code-{code.uuid}"))
 
 
 @login_required
@@ -169,7 +160,7 @@ def code_merge(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpResponse
     messages.success(
         request,
         f"Merged “{source.name}” into “{target.name}”: {outcome.moved} codings moved, "
-        f"{outcome.collapsed} duplicates collapsed. Undo restores both codes.",
+        f"{outcome.collapsed} joined with overlapping codings of the same coder. Undo restores both codes.",
     )
     return redirect("coding:code_detail", slug=slug, code_uuid=target.uuid)
 
@@ -179,15 +170,15 @@ def code_merge(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpResponse
 def code_split(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpResponse:
     source = get_code_for_user(request, slug, code_uuid, write=True)
     try:
-        new_code = services.split_code(
+        outcome = services.split_code(
             source=source, coding_uuids=request.POST.getlist("codings"), new_name=request.POST.get("name", ""),
             user=acting_user(request),
         )  # fmt: skip
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("coding:code_detail", slug=slug, code_uuid=source.uuid)
-    messages.success(request, f"Moved {new_code.codings.count()} codings to the new code “{new_code.name}”.")
-    return redirect("coding:code_detail", slug=slug, code_uuid=new_code.uuid)
+    messages.success(request, f"Moved {outcome.moved} codings to the new code “{outcome.code.name}”.")
+    return redirect("coding:code_detail", slug=slug, code_uuid=outcome.code.uuid)
 
 
 @login_required
@@ -224,11 +215,10 @@ def codebook_deleted(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def codebook_export(request: HttpRequest, slug: str) -> HttpResponse:
     study = get_study_for_user(request, slug)
-    tree = codebook_tree(study=study, user=request.user)
-    frame = export_frame([code for code, _, _ in tree], {code.pk: n for code, _, n in tree})
-    response = HttpResponse(to_csv_bytes(frame), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{study.slug}-codebook.csv"'
-    return response
+    return export_response(
+        request, study=study, rows=study_codes(study=study).count(), kind=JobKind.EXPORT_CODEBOOK,
+        task=export_codebook_task, params={}, build=lambda: codebook_export_file(study=study, user=request.user),
+    )  # fmt: skip
 
 
 @login_required
@@ -236,16 +226,17 @@ def codebook_export(request: HttpRequest, slug: str) -> HttpResponse:
 def codebook_import(request: HttpRequest, slug: str) -> HttpResponse:
     """Upload a CSV or an indented list, preview the tree, then create the codes."""
     study = get_study_for_user(request, slug, write=True)
+    user = acting_user(request)
     error = ""
     planned = None
-    job = None
+    staged = None
     if request.method == "POST":
         try:
-            if request.POST.get("job"):
-                job = get_in_study_or_404(Job.objects.filter(kind=CODEBOOK_IMPORT), study, uuid=request.POST["job"])
-                with job.input_file.open("rb") as handle:
-                    data = handle.read()
-                name = job.input_name
+            if request.POST.get("staged"):
+                staged = get_staged_upload(
+                    study=study, user=user, kind=StagedKind.CODEBOOK, uuid=request.POST["staged"]
+                )
+                name, data = staged.name, bytes(staged.data)
             else:
                 upload = request.FILES.get("file")
                 if upload is None:
@@ -254,28 +245,26 @@ def codebook_import(request: HttpRequest, slug: str) -> HttpResponse:
                 if len(data) > 5 * 1024 * 1024:
                     raise ImportFailure(name, "is larger than 5 MB; a codebook is much smaller")
             planned = parse_csv(name, data) if name.lower().endswith(".csv") else parse_indented(name, data)
-            from ..codebook_io import code_paths
-
             live = list(Code.objects.alive().filter(study=study))
             validate_plan(name, planned, set(code_paths(live).values()))
-            if job is not None and request.POST.get("action") == "apply":
-                outcome = services.import_codebook(study=study, user=acting_user(request), planned=planned)
-                job.status = JobStatus.DONE
-                job.input_file.delete(save=False)
-                job.save(update_fields=["status", "input_file"])
+            if staged is not None and request.POST.get("action") == "apply":
+                outcome = apply_staged_upload(
+                    staged, partial(services.import_codebook, study=study, user=user, planned=planned)
+                )
                 messages.success(
                     request, f"Codebook imported: {outcome.created} codes created, {outcome.existing} already there."
                 )
                 return redirect("coding:codebook", slug=slug)
-            if job is None:
-                job = create_job(
-                    study=study, kind=CODEBOOK_IMPORT, user=acting_user(request), input_name=name, input_bytes=data
-                )
+            if staged is None:
+                staged = stage_upload(study=study, user=user, kind=StagedKind.CODEBOOK, name=name, data=data)
         except ImportFailure as exc:
             error = str(exc)
             planned = None
+        except StagedUploadExpired as exc:
+            messages.error(request, str(exc))
+            return redirect("coding:codebook_import", slug=slug)
     rows = [(PATH_SEPARATOR.join(p.path), len(p.path) - 1, p) for p in planned or []]
     return render(
-        request, "coding/codebook_import.html", {"study": study, "error": error, "rows": rows, "job": job},
+        request, "coding/codebook_import.html", {"study": study, "error": error, "rows": rows, "staged": staged},
         status=400 if error else 200,
     )  # fmt: skip

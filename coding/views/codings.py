@@ -20,7 +20,6 @@ from ..access import get_coding_for_user
 from ..models import Code
 from ..selectors import code_payload, coding_changes_since, coding_payload
 from ..services import codings as services
-from ..services.codebook import create_code
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:
@@ -49,16 +48,13 @@ def _error(exc: ValidationError, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": " ".join(exc.messages)}, status=status)
 
 
-def _code(study_id: int, data: dict[str, Any], request: HttpRequest) -> tuple[Code, bool]:
-    """The code named by uuid, or a new one created on the fly from `new_code`."""
+def _code(study_id: int, data: dict[str, Any]) -> tuple[Code | None, str]:
+    """The code named by uuid, or (None, name) for a code to create on the fly from `new_code`."""
     if data.get("new_code"):
         name = str(data["new_code"]).strip()
-        existing = Code.objects.alive().filter(study_id=study_id, name__iexact=name, parent__isnull=True).first()
-        if existing is not None:
-            return existing, False
-        from studies.models import Study
-
-        return create_code(study=Study.objects.get(pk=study_id), user=request.user, name=name), True  # type: ignore[arg-type]
+        if not name:
+            raise ValidationError("Name the new code.")
+        return None, name
     try:
         code_uuid = UUID(str(data.get("code", "")))
     except ValueError:
@@ -66,7 +62,7 @@ def _code(study_id: int, data: dict[str, Any], request: HttpRequest) -> tuple[Co
     code = Code.objects.alive().filter(study_id=study_id, uuid=code_uuid).first() if code_uuid else None
     if code is None:
         raise ValidationError("Choose a code from this study's codebook.")
-    return code, False
+    return code, ""
 
 
 @login_required
@@ -75,29 +71,27 @@ def apply_coding(request: HttpRequest, slug: str, transcript_uuid: UUID) -> Json
     transcript = get_transcript_for_user(request, slug, transcript_uuid, write=True)
     try:
         data = _body(request)
-        code, created_code = _code(transcript.study_id, data, request)
-        if "turn" in data:
-            turn = transcript.turns.filter(index=_int(data, "turn")).first()
-            if turn is None:
-                raise ValidationError("No such turn in this document.")
-            turn.transcript = transcript
-            coding, created = services.code_turn(turn=turn, code=code, coder=request.user)  # type: ignore[arg-type]
-        else:
-            text = data.get("text")
-            coding, created = services.apply_coding(
-                transcript=transcript,
-                code=code,
-                start=_int(data, "start"),
-                end=_int(data, "end"),
-                coder=request.user,  # type: ignore[arg-type]
-                expected_text=text if isinstance(text, str) else None,
-            )
+        code, new_name = _code(transcript.study_id, data)
+        text = data.get("text")
+        turn = "turn" in data
+        applied = services.apply_coding_with_code(
+            transcript=transcript,
+            coder=request.user,  # type: ignore[arg-type]
+            code=code,
+            new_code_name=new_name,
+            turn_index=_int(data, "turn") if turn else None,
+            start=None if turn else _int(data, "start"),
+            end=None if turn else _int(data, "end"),
+            expected_text=text if isinstance(text, str) else None,
+        )
     except ValidationError as exc:
-        return _error(exc)
+        return _error(exc, status=409 if services.TEXT_CHANGED in exc.messages else 400)
+    placed = applied.placement
     return JsonResponse(
-        {"coding": coding_payload(coding), "created": created, "code": code_payload(code), "new_code": created_code},
-        status=201 if created else 200,
-    )
+        {"coding": coding_payload(placed.coding), "created": placed.created, "code": code_payload(applied.code),
+         "new_code": applied.created_code, "joined": placed.joined_uuids},
+        status=201 if placed.created else 200,
+    )  # fmt: skip
 
 
 @login_required
@@ -106,21 +100,23 @@ def change_coding(request: HttpRequest, slug: str, coding_uuid: UUID) -> JsonRes
     coding = get_coding_for_user(request, slug, coding_uuid, write=True)
     try:
         data = _body(request)
-        code = None
+        code, new_name = None, ""
         if data.get("code") or data.get("new_code"):
-            code, _ = _code(coding.transcript.study_id, data, request)
-        updated = services.change_coding(
+            code, new_name = _code(coding.transcript.study_id, data)
+        placed = services.change_coding(
             coding=coding,
             user=request.user,  # type: ignore[arg-type]
             start=_int(data, "start") if "start" in data else None,
             end=_int(data, "end") if "end" in data else None,
             code=code,
+            new_code_name=new_name,
         )
     except ValidationError as exc:
         return _error(exc, status=409 if "removed in the meantime" in " ".join(exc.messages) else 400)
     return JsonResponse(
-        {"coding": coding_payload(updated), "replaced": str(coding.uuid), "code": code_payload(updated.code)}
-    )
+        {"coding": coding_payload(placed.coding), "replaced": str(coding.uuid), "joined": placed.joined_uuids,
+         "code": code_payload(placed.coding.code)}
+    )  # fmt: skip
 
 
 @login_required

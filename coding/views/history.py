@@ -5,12 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.utils import acting_user
 from studies.access import get_study_for_user
+from studies.http import safe_next
 
 from ..models import LogEntry
 from ..services.history import UndoRefused, undo_batch, undo_last
@@ -30,10 +31,7 @@ def undo(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, str(exc))
     except ValueError:
         messages.error(request, "That change could not be found.")
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("coding:activity", slug=slug)
+    return redirect(safe_next(request, reverse("coding:activity", args=[slug])))
 
 
 @login_required

@@ -11,17 +11,18 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from accounts.utils import acting_user
 from interviews.models import Participant, Transcript
 from studies.access import get_study_for_user
+from studies.http import safe_next
 from studies.models import Study
 
 from ..access import get_memo_for_user
 from ..models import Code, Coding, Memo, MemoTarget
+from ..selectors.visibility import visible_coding
 from ..services import memos as services
 from ..services.codebook import Conflict
 
@@ -33,7 +34,7 @@ MODELS: dict[str, type[Model]] = {
 }
 
 
-def _subject(study: Study, target: str, uuid: str) -> Any | None:
+def _subject(study: Study, user: Any, target: str, uuid: str) -> Any | None:
     model = MODELS.get(target)
     if model is None:
         return None
@@ -41,18 +42,14 @@ def _subject(study: Study, target: str, uuid: str) -> Any | None:
         value = UUID(uuid)
     except ValueError:
         raise Http404("No such subject.") from None
-    study_filter = {"transcript__study": study} if model is Coding else {"study": study}
-    subject = model._default_manager.filter(uuid=value, **study_filter).first()
+    if model is Coding:
+        # Codings are read only through the visibility selector (blind rounds hide some).
+        subject: Any = visible_coding(study=study, user=user, uuid=value)
+    else:
+        subject = model._default_manager.filter(uuid=value, study=study).first()
     if subject is None:
         raise Http404("No such subject in this study.")
     return subject
-
-
-def _next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    return (
-        target if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else fallback
-    )
 
 
 @login_required
@@ -99,21 +96,21 @@ def memo_new(request: HttpRequest, slug: str) -> HttpResponse:
     target = data.get("target", MemoTarget.STUDY)
     if target not in MemoTarget.values:
         raise Http404("Unknown memo target.")
-    subject = _subject(study, target, data.get("uuid", "")) if target != MemoTarget.STUDY else None
+    subject = _subject(study, request.user, target, data.get("uuid", "")) if target != MemoTarget.STUDY else None
     error = ""
     if request.method == "POST":
         try:
             services.create_memo(study=study, author=acting_user(request), target=target, obj=subject,
                                  title=request.POST.get("title", ""), body=request.POST.get("body", ""))  # fmt: skip
             messages.success(request, "Memo saved.")
-            return redirect(_next(request, reverse("coding:memo_list", args=[slug])))
+            return redirect(safe_next(request, reverse("coding:memo_list", args=[slug])))
         except ValidationError as exc:
             error = " ".join(exc.messages)
     return render(
         request,
         "coding/memo_form.html",
         {"study": study, "target": target, "subject": subject, "uuid": data.get("uuid", ""), "error": error,
-         "next": _next(request, ""), "title": data.get("title", ""), "body": data.get("body", "")},
+         "next": safe_next(request, ""), "title": data.get("title", ""), "body": data.get("body", "")},
         status=400 if error else 200,
     )  # fmt: skip
 
@@ -131,7 +128,7 @@ def memo_edit(request: HttpRequest, slug: str, memo_uuid: UUID) -> HttpResponse:
             services.update_memo(memo=memo, user=acting_user(request), expected_version=int(request.POST.get("version", "0")),
                                  title=title, body=body)  # fmt: skip
             messages.success(request, "Memo saved.")
-            return redirect(_next(request, reverse("coding:memo_list", args=[slug])))
+            return redirect(safe_next(request, reverse("coding:memo_list", args=[slug])))
         except Conflict as exc:
             conflict, error = exc.current, str(exc)
         except (ValidationError, ValueError) as exc:
@@ -140,7 +137,7 @@ def memo_edit(request: HttpRequest, slug: str, memo_uuid: UUID) -> HttpResponse:
         request,
         "coding/memo_form.html",
         {"study": memo.study, "memo": memo, "title": title, "body": body, "error": error, "conflict": conflict,
-         "next": _next(request, "")},
+         "next": safe_next(request, "")},
         status=409 if conflict else (400 if error else 200),
     )  # fmt: skip
 
@@ -151,4 +148,4 @@ def memo_delete(request: HttpRequest, slug: str, memo_uuid: UUID) -> HttpRespons
     memo = get_memo_for_user(request, slug, memo_uuid, write=True)
     services.delete_memo(memo=memo, user=acting_user(request))
     messages.success(request, "Memo deleted (undo brings it back).")
-    return redirect(_next(request, reverse("coding:memo_list", args=[slug])))
+    return redirect(safe_next(request, reverse("coding:memo_list", args=[slug])))

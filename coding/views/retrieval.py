@@ -1,96 +1,43 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from accounts.models import User
 from interviews.models import Transcript
-from interviews.tables import to_csv_bytes
 from studies.access import get_study_for_user
-from studies.models import Study
+from studies.exports import export_response
+from studies.models import JobKind
 
-from ..models import Code
-from ..query import QueryError, participant_filter
+from ..exports import segments_export
+from ..retrieval_params import retrieval_query
 from ..selectors import (
     PatternError,
-    RetrievalQuery,
     codebook_tree,
     compile_pattern,
     find_segments,
     search_hits,
     segment_page,
-    segments_frame,
 )
-
-
-def _ids(values: list[str], allowed: dict[str, int]) -> list[int]:
-    return [allowed[v] for v in values if v in allowed]
-
-
-def _date(value: str, end: bool = False) -> dt.datetime | None:
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        return None
-    moment = dt.datetime.combine(day, dt.time.max if end else dt.time.min)
-    return timezone.make_aware(moment)
-
-
-def _query_from(request: HttpRequest, study: Study) -> tuple[RetrievalQuery, dict[str, Any], list[str]]:
-    codes = {str(c.uuid): c.pk for c in Code.objects.alive().filter(study=study)}
-    transcripts = {str(t.uuid): t.pk for t in Transcript.objects.filter(study=study).only("uuid")}
-    coders = {u.username: u.pk for u in User.objects.filter(memberships__study=study)}
-    get = request.GET
-    errors: list[str] = []
-    query = RetrievalQuery(
-        codes=_ids(get.getlist("code"), codes),
-        mode="all" if get.get("mode") == "all" else "any",
-        exclude=_ids(get.getlist("exclude"), codes),
-        scope="turn" if get.get("scope") == "turn" else "span",
-        transcripts=_ids(get.getlist("document"), transcripts),
-        coders=_ids(get.getlist("coder"), coders),
-        date_from=_date(get.get("from", "")),
-        date_to=_date(get.get("to", ""), end=True),
-    )
-    where = get.get("where", "").strip()
-    if where:
-        try:
-            query.participants = participant_filter(study=study, text=where)
-        except QueryError as exc:
-            errors.append(" ".join(exc.messages))
-    form = {
-        "codes": set(get.getlist("code")),
-        "exclude": set(get.getlist("exclude")),
-        "mode": query.mode,
-        "scope": query.scope,
-        "where": where,
-        "documents": set(get.getlist("document")),
-        "coders": set(get.getlist("coder")),
-        "from": get.get("from", ""),
-        "to": get.get("to", ""),
-    }
-    return query, form, errors
+from ..tasks import export_segments_task
 
 
 @login_required
 def retrieval(request: HttpRequest, slug: str) -> HttpResponse:
     """Coded segments by codes (AND/OR/NOT, same span or same turn) and participant attributes."""
     study = get_study_for_user(request, slug)
-    query, form, errors = _query_from(request, study)
+    query, form, errors = retrieval_query(study=study, data=request.GET)
     page = None
     searched = bool(request.GET)
     if searched and not errors:
-        segments = find_segments(study=study, user=request.user, query=query)
         try:
             number = max(1, int(request.GET.get("page", "1")))
         except ValueError:
             number = 1
-        page = segment_page(study=study, segments=segments, page=number)
+        page = segment_page(study=study, user=request.user, query=query, page=number)
         page_number = number
         pages = max(1, -(-page.total // 50))
     else:
@@ -102,7 +49,7 @@ def retrieval(request: HttpRequest, slug: str) -> HttpResponse:
         "coding/retrieval.html",
         {"study": study, "tree": codebook_tree(study=study, user=request.user), "form": form, "errors": errors, "result": page,
          "page_number": page_number, "pages": pages, "query_string": params.urlencode(), "searched": searched,
-         "documents": Transcript.objects.filter(study=study).only("uuid", "title").order_by("title"),
+         "documents": Transcript.objects.filter(study=study).order_by("title").values("uuid", "title"),
          "coders": User.objects.filter(memberships__study=study).order_by("username")},
         status=400 if errors else 200,
     )  # fmt: skip
@@ -110,14 +57,16 @@ def retrieval(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def retrieval_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """The segments as CSV; a large export runs as a job that redoes the query for the same person."""
     study = get_study_for_user(request, slug)
-    query, _, errors = _query_from(request, study)
+    query, _, errors = retrieval_query(study=study, data=request.GET)
     if errors:
         return HttpResponse(" ".join(errors), status=400, content_type="text/plain; charset=utf-8")
-    frame = segments_frame(study=study, segments=find_segments(study=study, user=request.user, query=query))
-    response = HttpResponse(to_csv_bytes(frame), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{study.slug}-segments.csv"'
-    return response
+    segments = find_segments(study=study, user=request.user, query=query)
+    return export_response(
+        request, study=study, rows=len(segments), kind=JobKind.EXPORT_SEGMENTS, task=export_segments_task,
+        params={"query": dict(request.GET.lists())}, build=lambda: segments_export(study=study, segments=segments),
+    )  # fmt: skip
 
 
 @login_required

@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "studies.context_processors.study_access",
             ],
         },
     },
@@ -159,6 +160,8 @@ STORAGES = {
 # Uploads: transcripts are parsed from memory or a temp file; the limit is
 # enforced by the importer with a clear message, not by a 413 page.
 THEMATICA_MAX_UPLOAD_BYTES = env_int("THEMATICA_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+# Exports of more rows than this run as background jobs with a download (studies.exports).
+THEMATICA_EXPORT_INLINE_ROWS = env_int("THEMATICA_EXPORT_INLINE_ROWS", 5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000

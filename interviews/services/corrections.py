@@ -101,12 +101,27 @@ class CorrectionOutcome:
     version: int
 
 
+def preview_correction(*, transcript: Transcript, new_text: str, limit: int = 200) -> list[tuple[str, str]]:
+    """The changed passages (old, new) that saving `new_text` would make, after normalisation."""
+    candidate = normalise(new_text)
+    changes = []
+    for block in diff_blocks(transcript.text, candidate):
+        if block.tag != "equal":
+            changes.append(
+                (transcript.text[block.old_start : block.old_end], candidate[block.new_start : block.new_end])
+            )
+            if len(changes) >= limit:
+                break
+    return changes
+
+
 @transaction.atomic
 def correct_transcript(
     *, transcript: Transcript, new_text: str, user: User | None, expected_version: int
 ) -> CorrectionOutcome:
-    from coding.models import Coding
-    from coding.services.history import record
+    """Save a new text version; every coding is re-anchored onto it by `coding`'s service."""
+    from coding.services.history import new_batch, record
+    from coding.services.reanchor import reanchor_codings
 
     locked = Transcript.objects.select_for_update().get(pk=transcript.pk)
     if locked.text_version != expected_version:
@@ -118,28 +133,20 @@ def correct_transcript(
     if new == old:
         return CorrectionOutcome(0, 0, 0, locked.text_version)
     offsets = OffsetMap(diff_blocks(old, new))
+    old_version = locked.text_version
+    batch = new_batch()
 
-    moved = flagged = unchanged = 0
-    codings = list(Coding.objects.filter(transcript=locked, deleted_at__isnull=True))
-    for coding in codings:
-        start = offsets.map(coding.start, is_end=False)
-        end = offsets.map(coding.end, is_end=True)
-        touched = offsets.touches_change(coding.start, coding.end)
-        if end <= start:
-            # The coded words were deleted: keep the coding on one character nearby, for review.
-            start = min(start, max(0, len(new) - 1))
-            end = start + 1
-            touched = True
-        if (start, end) == (coding.start, coding.end) and not touched:
-            unchanged += 1
-            continue
-        coding.start, coding.end = start, end
-        if touched:
-            coding.needs_review = True
-            flagged += 1
-        else:
-            moved += 1
-    Coding.objects.bulk_update(codings, ["start", "end", "needs_review"], batch_size=1000)
+    def map_span(start: int, end: int) -> tuple[int, int, bool]:
+        return (
+            offsets.map(start, is_end=False),
+            offsets.map(end, is_end=True),
+            offsets.touches_change(start, end),
+        )
+
+    placed = reanchor_codings(
+        transcript=locked, old_version=old_version, new_version=old_version + 1, new_length=len(new),
+        map_span=map_span, batch=batch,
+    )  # fmt: skip
 
     turns = list(SpeakerTurn.objects.filter(transcript=locked).order_by("index"))
     previous_end = 0
@@ -149,7 +156,6 @@ def correct_transcript(
         previous_end = turn.end
     SpeakerTurn.objects.bulk_update(turns, ["start", "end"], batch_size=1000)
 
-    old_version = locked.text_version
     locked.text = new
     locked.text_version = old_version + 1
     locked.text_sha256 = hashlib.sha256(new.encode()).hexdigest()
@@ -162,9 +168,10 @@ def correct_transcript(
         action="correct_transcript",
         object_type="transcript",
         object_uuid=locked.uuid,
-        summary=f"corrected “{locked.title}”: {moved} codings moved, {flagged} flagged for review",
+        summary=f"corrected “{locked.title}”: {placed.moved} codings moved, {placed.flagged} flagged for review",
         before={"version": old_version, "text": old if len(old) <= MAX_LOGGED_TEXT else None},
         after={"version": locked.text_version, "sha256": locked.text_sha256},
+        batch=batch,
     )
     transcript.text, transcript.text_version = locked.text, locked.text_version
-    return CorrectionOutcome(moved, flagged, unchanged, locked.text_version)
+    return CorrectionOutcome(placed.moved, placed.flagged, placed.unchanged, locked.text_version)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -82,6 +83,26 @@ def map_speaker(*, speaker: Speaker, role: str, participant: Participant | None)
     if speaker.participant is not None:
         speaker.transcript.participants.add(speaker.participant)
     return speaker
+
+
+@dataclass(frozen=True)
+class SpeakerChoice:
+    """Who one speaker label of a document is: a role, and the participant for that role."""
+
+    speaker: Speaker
+    role: str
+    participant: Participant | None = None
+
+
+@transaction.atomic
+def map_speakers(*, transcript: Transcript, choices: list[SpeakerChoice]) -> int:
+    """Save every speaker's choice in one transaction: all of them, or none if one is refused."""
+    for choice in choices:
+        if choice.speaker.transcript_id != transcript.pk:
+            raise ValidationError("That speaker is not in this document.")
+        choice.speaker.transcript = transcript
+        map_speaker(speaker=choice.speaker, role=choice.role, participant=choice.participant)
+    return len(choices)
 
 
 @transaction.atomic

@@ -6,13 +6,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from studies.models import Study
+from studies.models import StagedUpload, Study
+from studies.staging import claim_staged_upload
 
 from ..models import Attribute, AttributeType, AttributeValue, Participant
+from ..tables import rows_of
 
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "ja", "oui", "sí", "si"}
 FALSE_WORDS = {"no", "n", "false", "f", "0", "nein", "non"}
@@ -288,4 +291,86 @@ def import_participant_table(
             AttributeValue.objects.update_or_create(
                 participant=participant, attribute=attributes[column], defaults=columns
             )
+    return outcome
+
+
+# --- the mapping step of a table import ----------------------------------------------------------
+
+NEW = "new"
+ATTRIBUTE_CHOICE = "attr:"  # followed by the attribute's pk
+ID_NAMES = ("id", "pid", "participant", "label")
+
+
+@dataclass
+class ColumnChoice:
+    """One column of an uploaded table on the mapping form, with what the form proposes for it."""
+
+    index: int
+    name: str
+    suggested: str  # the type of a new attribute made from it
+    choices: list[str]  # the category values seen, if it looks like a category
+    default: str  # "id" | "new" | "attr:<pk>" | "ignore"
+
+
+def table_columns(*, study: Study, frame: pd.DataFrame) -> list[ColumnChoice]:
+    """The mapping form's proposal: the first id-like column is the id, columns named like an
+    attribute map to it, the others become new attributes of the type their values suggest."""
+    by_name = {a.name.lower(): a for a in Attribute.objects.filter(study=study)}
+    columns: list[ColumnChoice] = []
+    for index, name in enumerate(frame.columns):
+        suggested, choices = suggest_type(frame[name].tolist())
+        if index == 0 or name.lower() in ID_NAMES:
+            default = ID if not any(c.default == ID for c in columns) else IGNORE
+        elif name.lower() in by_name:
+            default = f"{ATTRIBUTE_CHOICE}{by_name[name.lower()].pk}"
+        else:
+            default = NEW
+        columns.append(ColumnChoice(index, name, suggested, choices, default))
+    return columns
+
+
+def _column_plan(
+    study: Study, frame: pd.DataFrame, columns: list[ColumnChoice], mapping: dict[int, str], types: dict[int, str]
+) -> tuple[list[ColumnPlan], dict[str, list[str]]]:
+    attributes = {f"{ATTRIBUTE_CHOICE}{a.pk}": a for a in Attribute.objects.filter(study=study)}
+    plan: list[ColumnPlan] = []
+    choices_for_new: dict[str, list[str]] = {}
+    for column in columns:
+        choice = mapping.get(column.index, IGNORE)
+        if choice == ID:
+            plan.append(ColumnPlan(column.name, ID))
+        elif choice == NEW:
+            new_type = types.get(column.index, column.suggested)
+            plan.append(ColumnPlan(column.name, NEW, new_type=new_type))
+            choices_for_new[column.name] = column.choices or sorted(
+                {str(v).strip() for v in frame[column.name] if str(v).strip()}
+            )
+        elif choice in attributes:
+            plan.append(ColumnPlan(column.name, "attribute", attribute=attributes[choice]))
+    return plan, choices_for_new
+
+
+@transaction.atomic
+def import_mapped_table(
+    *,
+    study: Study,
+    frame: pd.DataFrame,
+    columns: list[ColumnChoice],
+    mapping: dict[int, str],
+    types: dict[int, str],
+    staged: StagedUpload | None = None,
+) -> TableImportOutcome:
+    """Import `frame` with the mapping chosen per column index (`mapping`: "id", "new", "attr:<pk>"
+    or "ignore"; `types`: the type of each new attribute). All or nothing: with any row error
+    nothing is written and the staged upload is kept for another try; on success it is deleted
+    in the same transaction (a second confirmation finds it gone: StagedUploadExpired)."""
+    for index, new_type in types.items():
+        if new_type not in AttributeType.values:
+            raise ValidationError(f"Unknown attribute type {new_type!r} for column {index + 1}.")
+    if staged is not None:
+        claim_staged_upload(staged)
+    plan, choices_for_new = _column_plan(study, frame, columns, mapping, types)
+    outcome = import_participant_table(study=study, rows=rows_of(frame), plan=plan, choices_for_new=choices_for_new)
+    if outcome.errors:
+        transaction.set_rollback(True)  # gives the staged upload back; nothing else was written
     return outcome

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.utils import acting_user
-from coding.selectors import coding_counts, transcript_codings, visible_codings
-from studies.access import get_study_for_user
+from coding.selectors import coding_counts, has_visible_codings, transcript_codings, visible_codings
+from studies.access import get_study_for_user, study_access
 
 from ..access import get_transcript_for_user
 from ..models import Participant, Protocol, ProtocolQuestion, SpeakerRole, Transcript, TranscriptMode
@@ -22,7 +22,7 @@ from ..ordering import naturally
 from ..selectors import suggest_question_links
 from ..services import documents as services
 from ..services import protocols as protocol_services
-from ..services.corrections import StaleVersion, correct_transcript, diff_blocks
+from ..services.corrections import StaleVersion, correct_transcript, preview_correction
 
 
 @login_required
@@ -36,7 +36,7 @@ def document_list(request: HttpRequest, slug: str) -> HttpResponse:
         .annotate(n=Count("id"))
         .values_list("transcript_id", "n")
     )
-    transcripts = list(Transcript.objects.filter(study=study).prefetch_related("participants"))
+    transcripts = list(Transcript.objects.filter(study=study).defer("text").prefetch_related("participants"))
     for transcript in transcripts:
         transcript.n_codings = counts.get(transcript.pk, 0)  # type: ignore[attr-defined]
         transcript.n_review = review.get(transcript.pk, 0)  # type: ignore[attr-defined]
@@ -110,16 +110,19 @@ def document_speakers(request: HttpRequest, slug: str, transcript_uuid: UUID) ->
     speakers = list(transcript.speakers.annotate(n_turns=Count("turns")).order_by("label"))
     error = ""
     if request.method == "POST":
+        by_uuid = {str(p.uuid): p for p in participants}
         try:
+            choices: list[services.SpeakerChoice] = []
             for speaker in speakers:
                 choice = request.POST.get(f"speaker-{speaker.pk}", "")
                 if choice.startswith("participant:"):
-                    participant = participants.filter(uuid=choice.split(":", 1)[1]).first()
+                    participant = by_uuid.get(choice.split(":", 1)[1])
                     if participant is None:
                         raise ValidationError("That participant is not in this study.")
-                    services.map_speaker(speaker=speaker, role=SpeakerRole.PARTICIPANT, participant=participant)
-                elif choice in (SpeakerRole.INTERVIEWER, SpeakerRole.OTHER, SpeakerRole.PARTICIPANT):
-                    services.map_speaker(speaker=speaker, role=choice, participant=None)
+                    choices.append(services.SpeakerChoice(speaker, SpeakerRole.PARTICIPANT, participant))
+                elif choice in SpeakerRole.values:
+                    choices.append(services.SpeakerChoice(speaker, choice, None))
+            services.map_speakers(transcript=transcript, choices=choices)
             messages.success(request, "Speakers saved.")
             return redirect("interviews:document_speakers", slug=slug, transcript_uuid=transcript.uuid)
         except ValidationError as exc:
@@ -129,6 +132,7 @@ def document_speakers(request: HttpRequest, slug: str, transcript_uuid: UUID) ->
         "interviews/document_speakers.html",
         {"study": transcript.study, "transcript": transcript, "speakers": speakers, "participants": participants,
          "error": error},
+        status=400 if error else 200,
     )  # fmt: skip
 
 
@@ -166,7 +170,7 @@ def document_questions(request: HttpRequest, slug: str, transcript_uuid: UUID) -
         request,
         "interviews/document_questions.html",
         {"study": transcript.study, "transcript": transcript, "turns": turns, "questions": questions,
-         "suggestions": suggestions, "can_code": transcript.study.current_membership.can_code},  # type: ignore[union-attr]
+         "suggestions": suggestions, "can_code": study_access(request).can_code},
     )  # fmt: skip
 
 
@@ -174,8 +178,6 @@ def document_questions(request: HttpRequest, slug: str, transcript_uuid: UUID) -
 @require_http_methods(["GET", "POST"])
 def document_correct(request: HttpRequest, slug: str, transcript_uuid: UUID) -> HttpResponse:
     """Correct the canonical text; codings are re-anchored and uncertain ones flagged."""
-    from coding.models import Coding
-
     transcript = get_transcript_for_user(request, slug, transcript_uuid, write=True)
     new_text = transcript.text
     error = ""
@@ -202,14 +204,7 @@ def document_correct(request: HttpRequest, slug: str, transcript_uuid: UUID) -> 
             except ValidationError as exc:
                 error = " ".join(exc.messages)
         else:
-            from ..importers.canonical import normalise
-
-            candidate = normalise(new_text)
-            for block in diff_blocks(transcript.text, candidate):
-                if block.tag != "equal":
-                    changes.append(
-                        (transcript.text[block.old_start : block.old_end], candidate[block.new_start : block.new_end])
-                    )
+            changes = preview_correction(transcript=transcript, new_text=new_text)
             if not changes:
                 error = "No changes."
     flagged = list(
@@ -224,7 +219,7 @@ def document_correct(request: HttpRequest, slug: str, transcript_uuid: UUID) -> 
         "interviews/document_correct.html",
         {"study": transcript.study, "transcript": transcript, "text": new_text, "changes": changes[:200],
          "error": error, "flagged": [(c, transcript.text[c.start : c.end], f"{reader}#pos-{c.start}-{c.end}") for c in flagged],
-         "has_codings": Coding.objects.filter(transcript=transcript, deleted_at__isnull=True).exists()},  # any coder's
+         "has_codings": has_visible_codings(transcript=transcript, user=request.user)},
         status=409 if error.startswith("Someone") else (400 if error and error != "No changes." else 200),
     )  # fmt: skip
 

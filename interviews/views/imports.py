@@ -5,19 +5,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.utils import acting_user
 from studies.access import get_study_for_user
-from studies.jobs import create_job, enqueue
-from studies.models import Job, JobStatus
+from studies.jobs import create_job, enqueue, fail_job
+from studies.models import Job, JobKind
 
 from ..importers import SUPPORTED_EXTENSIONS
 from ..importers.safety import human_size
 from ..models import Participant, Protocol
 from ..tasks import import_transcript_task
 
-IMPORT_KIND = "import_transcript"
 MAX_FILES_PER_UPLOAD = 200
 
 
@@ -47,15 +46,16 @@ def import_documents(request: HttpRequest, slug: str) -> HttpResponse:
                 name = upload.name or "upload"
                 params = {"participant_labels": labels, "protocol_uuid": protocol_uuid}
                 if upload.size is not None and upload.size > limit:
-                    job = create_job(study=study, kind=IMPORT_KIND, user=request.user, params=params, input_name=name)  # type: ignore[arg-type]
-                    job.status, job.finished_at = JobStatus.FAILED, timezone.now()
-                    job.error = f"{name}: is {human_size(upload.size)}; the limit is {human_size(limit)}"
-                    job.save(update_fields=["status", "finished_at", "error"])
+                    job = create_job(
+                        study=study, kind=JobKind.IMPORT_TRANSCRIPT, user=acting_user(request), params=params,
+                        input_name=name,
+                    )  # fmt: skip
+                    fail_job(job, f"{name}: is {human_size(upload.size)}; the limit is {human_size(limit)}")
                     continue
                 job = create_job(
                     study=study,
-                    kind=IMPORT_KIND,
-                    user=request.user,  # type: ignore[arg-type]
+                    kind=JobKind.IMPORT_TRANSCRIPT,
+                    user=acting_user(request),
                     params=params,
                     input_name=name,
                     input_bytes=upload.read(),
@@ -82,5 +82,5 @@ def import_documents(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def import_jobs(request: HttpRequest, slug: str) -> HttpResponse:
     study = get_study_for_user(request, slug)
-    jobs = Job.objects.filter(study=study, kind=IMPORT_KIND).order_by("-created_at")[:100]
+    jobs = Job.objects.filter(study=study, kind=JobKind.IMPORT_TRANSCRIPT).order_by("-created_at")[:100]
     return render(request, "interviews/import_jobs.html", {"study": study, "jobs": jobs})

@@ -11,18 +11,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.utils import acting_user
 from studies.access import get_in_study_or_404, get_study_for_user
-from studies.jobs import create_job
-from studies.models import Job, JobStatus, Study
+from studies.exports import export_response
+from studies.models import JobKind, StagedKind, Study
+from studies.staging import StagedUploadExpired, get_staged_upload, stage_upload
 
 from ..access import get_participant_for_user
+from ..exports import participants_export
 from ..importers import ImportFailure
 from ..models import Attribute, AttributeType, Participant
 from ..selectors import participant_table, study_attributes
 from ..services import participants as services
-from ..tables import read_table, rows_of, to_csv_bytes, to_xlsx_bytes
-
-TABLE_KIND = "participant_table"
+from ..tables import read_table
+from ..tasks import export_participants_task
 
 
 @login_required
@@ -39,16 +41,11 @@ def participant_list(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def participant_export(request: HttpRequest, slug: str) -> HttpResponse:
     study = get_study_for_user(request, slug)
-    table = participant_table(study=study)
-    if request.GET.get("format") == "xlsx":
-        response = HttpResponse(
-            to_xlsx_bytes(table), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{study.slug}-participants.xlsx"'
-        return response
-    response = HttpResponse(to_csv_bytes(table), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{study.slug}-participants.csv"'
-    return response
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    return export_response(
+        request, study=study, rows=Participant.objects.filter(study=study).count(), kind=JobKind.EXPORT_PARTICIPANTS,
+        task=export_participants_task, params={"format": fmt}, build=lambda: participants_export(study=study, fmt=fmt),
+    )  # fmt: skip
 
 
 def _values_from_post(request: HttpRequest, attributes: list[Attribute]) -> dict[Attribute, Any]:
@@ -142,7 +139,7 @@ def participant_detail(request: HttpRequest, slug: str, participant_uuid: UUID) 
 @login_required
 @require_http_methods(["GET", "POST"])
 def participant_import(request: HttpRequest, slug: str) -> HttpResponse:
-    """Step 1: upload a CSV/XLSX table; it is checked and kept for the mapping step."""
+    """Step 1: upload a CSV/XLSX table; it is checked and kept (for a day) for the mapping step."""
     study = get_study_for_user(request, slug, write=True)
     error = ""
     if request.method == "POST":
@@ -158,8 +155,10 @@ def participant_import(request: HttpRequest, slug: str) -> HttpResponse:
             except ImportFailure as exc:
                 error = str(exc)
             else:
-                job = create_job(study=study, kind=TABLE_KIND, user=request.user, input_name=name, input_bytes=data)  # type: ignore[arg-type]
-                return redirect("interviews:participant_import_map", slug=slug, table_uuid=job.uuid)
+                staged = stage_upload(
+                    study=study, user=acting_user(request), kind=StagedKind.PARTICIPANT_TABLE, name=name, data=data
+                )
+                return redirect("interviews:participant_import_map", slug=slug, table_uuid=staged.uuid)
     return render(
         request, "interviews/participant_import.html", {"study": study, "error": error}, status=400 if error else 200
     )
@@ -170,58 +169,35 @@ def participant_import(request: HttpRequest, slug: str) -> HttpResponse:
 def participant_import_map(request: HttpRequest, slug: str, table_uuid: UUID) -> HttpResponse:
     """Step 2: preview, map columns to attributes, validate every row, then save all or nothing."""
     study = get_study_for_user(request, slug, write=True)
-    job = get_in_study_or_404(Job.objects.filter(kind=TABLE_KIND), study, uuid=table_uuid)
-    if job.is_finished:
-        messages.info(request, "That table was already imported.")
-        return redirect("interviews:participant_list", slug=slug)
-    with job.input_file.open("rb") as handle:
-        frame = read_table(job.input_name, handle.read(), max_bytes=settings.THEMATICA_MAX_UPLOAD_BYTES)
-    attributes = list(study_attributes(study=study))
-    by_name = {a.name.lower(): a for a in attributes}
-    columns: list[dict[str, Any]] = []
-    for index, name in enumerate(frame.columns):
-        values = frame[name].tolist()
-        suggested, choices = services.suggest_type(values)
-        if index == 0 or name.lower() in ("id", "pid", "participant", "label"):
-            default = "id" if not any(c["default"] == "id" for c in columns) else "ignore"
-        elif name.lower() in by_name:
-            default = f"attr:{by_name[name.lower()].pk}"
-        else:
-            default = "new"
-        columns.append({"index": index, "name": name, "suggested": suggested, "choices": choices, "default": default})
+    user = acting_user(request)
+    try:
+        staged = get_staged_upload(study=study, user=user, kind=StagedKind.PARTICIPANT_TABLE, uuid=table_uuid)
+    except StagedUploadExpired as exc:
+        messages.error(request, str(exc))
+        return redirect("interviews:participant_import", slug=slug)
+    frame = read_table(staged.name, bytes(staged.data), max_bytes=settings.THEMATICA_MAX_UPLOAD_BYTES)
+    columns = services.table_columns(study=study, frame=frame)
     outcome = None
     if request.method == "POST":
-        plan: list[services.ColumnPlan] = []
-        choices_for_new: dict[str, list[str]] = {}
+        mapping: dict[int, str] = {}
+        types: dict[int, str] = {}
         for column in columns:
-            choice = request.POST.get(f"map-{column['index']}", "ignore")
-            column["default"] = choice
-            if choice == "id":
-                plan.append(services.ColumnPlan(column["name"], "id"))
-            elif choice == "new":
-                new_type = request.POST.get(f"type-{column['index']}", column["suggested"])
-                if new_type not in AttributeType.values:
-                    new_type = AttributeType.TEXT
-                column["suggested"] = new_type
-                plan.append(services.ColumnPlan(column["name"], "new", new_type=new_type))
-                choices_for_new[column["name"]] = column["choices"] or sorted(
-                    {str(v).strip() for v in frame[column["name"]] if str(v).strip()}
-                )
-            elif choice.startswith("attr:"):
-                attribute = next((a for a in attributes if f"attr:{a.pk}" == choice), None)
-                if attribute is not None:
-                    plan.append(services.ColumnPlan(column["name"], "attribute", attribute=attribute))
-        outcome = services.import_participant_table(
-            study=study, rows=rows_of(frame), plan=plan, choices_for_new=choices_for_new
-        )
+            column.default = mapping[column.index] = request.POST.get(f"map-{column.index}", services.IGNORE)
+            new_type = request.POST.get(f"type-{column.index}", column.suggested)
+            column.suggested = types[column.index] = (
+                new_type if new_type in AttributeType.values else AttributeType.TEXT
+            )
+        try:
+            outcome = services.import_mapped_table(
+                study=study, frame=frame, columns=columns, mapping=mapping, types=types, staged=staged
+            )
+        except StagedUploadExpired as exc:
+            messages.error(request, str(exc))
+            return redirect("interviews:participant_import", slug=slug)
         if not outcome.errors:
-            job.status, job.progress = JobStatus.DONE, 100
-            job.result = {"created": outcome.created, "updated": outcome.updated}
-            job.input_file.delete(save=False)
-            job.save(update_fields=["status", "progress", "result", "input_file"])
             messages.success(
                 request,
-                f"Imported {job.input_name}: {outcome.created} participants created, {outcome.updated} updated"
+                f"Imported {staged.name}: {outcome.created} participants created, {outcome.updated} updated"
                 + (f"; new attributes: {', '.join(outcome.new_attributes)}." if outcome.new_attributes else "."),
             )
             return redirect("interviews:participant_list", slug=slug)
@@ -231,10 +207,11 @@ def participant_import_map(request: HttpRequest, slug: str, table_uuid: UUID) ->
         "interviews/participant_import_map.html",
         {
             "study": study,
-            "job": job,
+            "staged": staged,
             "columns": columns,
             "attribute_options": [
-                (f"attr:{a.pk}", f"Attribute: {a.name} ({a.get_type_display().lower()})") for a in attributes
+                (f"attr:{a.pk}", f"Attribute: {a.name} ({a.get_type_display().lower()})")
+                for a in study_attributes(study=study)
             ],
             "types": AttributeType.choices,
             "preview_rows": [

@@ -8,15 +8,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from coding.selectors import reader_context
+from studies.access import study_access
+
 from ..access import get_transcript_for_user
-from ..reader import reader_context
 
 
 @login_required
 def transcript_detail(request: HttpRequest, slug: str, transcript_uuid: UUID) -> HttpResponse:
     transcript = get_transcript_for_user(request, slug, transcript_uuid)
-    membership = transcript.study.current_membership
-    can_code = bool(membership and membership.can_code)
+    can_code = study_access(request).can_code
     context = reader_context(transcript=transcript, user=request.user)
     config = {
         "canCode": can_code,

@@ -361,10 +361,19 @@
     try {
       const data = await post(config.applyUrl, body);
       codes.set(data.code.id, data.code);
+      // Your codings of this code that the new one overlaps or touches were joined into it.
+      for (const id of data.joined || []) codings.delete(id);
       codings.set(data.coding.id, data.coding);
       remember(data.code.id);
       paint();
-      say(data.created ? `Coded “${data.code.name}”.` : `Already coded “${data.code.name}” there.`);
+      const joined = (data.joined || []).length;
+      say(
+        !data.created
+          ? `Already coded “${data.code.name}” there.`
+          : joined
+            ? `Coded “${data.code.name}”, joined with ${joined} of your overlapping codings.`
+            : `Coded “${data.code.name}”.`,
+      );
     } catch (error) {
       say(error.message, true);
     }
@@ -522,6 +531,7 @@
       try {
         const data = await post(config.codingUrl.replace("00000000-0000-0000-0000-000000000000", coding.id), body);
         codings.delete(data.replaced);
+        for (const id of data.joined || []) codings.delete(id);
         codes.set(data.code.id, data.code);
         codings.set(data.coding.id, data.coding);
         paint();

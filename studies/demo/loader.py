@@ -10,7 +10,8 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import User
-from coding.models import Code, Coding
+from coding.models import Code
+from coding.services.codings import apply_coding
 from interviews.models import (
     Attribute,
     AttributeType,
@@ -258,10 +259,8 @@ def load_hopkins_booth(report: LoadReport, owners: list[User], coder: User) -> S
                 index=index,
             )
             code = codes[codebooks.SECTION_ALIASES.get(section, section)]
-            coding = Coding.objects.filter(transcript=transcript, code=code, start=start, end=end).first()
-            if coding is None:
-                Coding.objects.create(transcript=transcript, code=code, start=start, end=end, coder=coder)
-                report.count("codings", True)
+            _, created = apply_coding(transcript=transcript, code=code, start=start, end=end, coder=coder)
+            report.count("codings", created)
     return study
 
 

@@ -29,7 +29,7 @@ def test_create_merge_and_undo(page: Any, live_server: Any, team: Team) -> None:
     page.select_option("#target", label="Mistrust (0)")
     page.get_by_role("button", name="Merge").click()
     page.wait_for_selector("text=Merged “Distrust” into “Mistrust”")
-    assert Coding.objects.get().code.name == "Mistrust"
+    assert Coding.objects.get(retired_at=None).code.name == "Mistrust"
 
     page.get_by_role("link", name="Codebook", exact=True).first.click()
     assert page.locator("#codebook-tree li").count() == 1
@@ -37,5 +37,5 @@ def test_create_merge_and_undo(page: Any, live_server: Any, team: Team) -> None:
     page.wait_for_selector("text=Undone:")
     names = sorted(page.locator("#codebook-tree li a").all_inner_texts())
     assert names == ["Distrust", "Mistrust"]
-    assert Coding.objects.get().code.name == "Distrust"
+    assert Coding.objects.get(retired_at=None).code.name == "Distrust"
     assert page.js_errors == []

@@ -63,21 +63,23 @@ def test_select_with_mouse_create_code_and_apply_with_keyboard(page: Any, live_s
     assert transcript.text[coding.start : coding.end] == "SHAP values"
     assert coding.code.name == "Explanation method" and coding.coder == team.coder
 
-    # Overlapping span, applied with the number key of the most recent code, then a second code by type-ahead.
+    # An overlapping span of the same code (number key of the most recent code) joins the first
+    # coding into one; then a second code by type-ahead.
     at2 = speech.index("values first")
     _drag_select(page, 1, at2, at2 + len("values first"))
     page.wait_for_selector("#coding-popover:not([hidden])")
     page.keyboard.press("1")
-    expect(page.locator(".coding-bar")).to_have_count(2)
+    expect(page.locator("#reader-status")).to_contain_text("joined with 1 of your overlapping codings")
+    expect(page.locator(".coding-bar")).to_have_count(1)
     Code.objects.create(study=team.study, name="Trust")  # a teammate adds a code; the poll brings it in
     page.reload()
     page.wait_for_selector("#transcript[data-ready]")
     _drag_select(page, 3, 0, len("Mostly"))
     page.keyboard.type("tru")
     page.locator("#code-options li", has_text="Trust").first.click()
-    expect(page.locator(".coding-bar")).to_have_count(3)
-    spans = sorted((c.code.name, transcript.text[c.start : c.end]) for c in Coding.objects.filter(deleted_at=None))
-    assert spans == [("Explanation method", "SHAP values"), ("Explanation method", "values first"), ("Trust", "Mostly")]
+    expect(page.locator(".coding-bar")).to_have_count(2)
+    spans = sorted((c.code.name, transcript.text[c.start : c.end]) for c in Coding.objects.filter(retired_at=None))
+    assert spans == [("Explanation method", "SHAP values first"), ("Trust", "Mostly")]
     assert page.js_errors == []
 
 
@@ -92,7 +94,7 @@ def test_code_whole_turn_then_remove_from_panel(page: Any, live_server: Any, tea
     page.keyboard.type("Distr")
     page.keyboard.press("Enter")
     page.wait_for_selector(".coding-bar")
-    coding = Coding.objects.get(transcript=transcript, deleted_at=None)
+    coding = Coding.objects.get(transcript=transcript, retired_at=None)
     turn = transcript.turns.get(index=3)
     assert (coding.start, coding.end) == (turn.start, turn.end)
 
@@ -102,7 +104,7 @@ def test_code_whole_turn_then_remove_from_panel(page: Any, live_server: Any, tea
     page.locator("#coding-panel button", has_text="Remove").click()
     expect(page.locator(".coding-bar")).to_have_count(0)
     coding.refresh_from_db()
-    assert coding.deleted_at is not None
+    assert coding.retired_at is not None
     assert page.js_errors == []
 
 

@@ -26,7 +26,7 @@ def test_big_reader_draws_fast(page: Any, live_server: Any, team: Team) -> None:
         for i in range(60)
     ]
     Coding.objects.bulk_create(
-        Coding(transcript=transcript, code=codes[i % 60], start=start, end=end)
+        Coding(transcript=transcript, study=team.study, text_version=1, code=codes[i % 60], start=start, end=end)
         for i, (start, end) in enumerate(random_spans(rng, len(transcript.text), 1500))
     )
     login(page, live_server, team.coder)

@@ -26,7 +26,7 @@ def test_markup_in_transcript_is_text_in_reader(page: Any, live_server: Any, tea
     code = Code.objects.create(study=team.study, name='<img src=x onerror="window.__xss=4">')
     Coding.objects.create(transcript=transcript, code=code, start=4, end=30, coder=team.coder)
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[func-returns-value]
     login(page, live_server, team.coder)
     page.goto(f"{live_server.url}/studies/{team.study.slug}/documents/{transcript.uuid}/")
     page.wait_for_selector("#transcript[data-ready]")
@@ -53,7 +53,7 @@ def test_markup_is_text_in_retrieval_and_memos(page: Any, live_server: Any, team
     Memo.objects.create(study=team.study, target="transcript", transcript=transcript, author=team.coder,
                         body='Memo <script>window.__xss=5</script> <img src=x onerror="window.__xss=6"> [x](javascript:window.__xss=7)')  # fmt: skip
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[func-returns-value]
     login(page, live_server, team.coder)
     page.goto(f"{live_server.url}/studies/{team.study.slug}/retrieve/?code={code.uuid}")
     page.wait_for_selector("#segments")

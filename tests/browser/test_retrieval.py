@@ -41,7 +41,7 @@ def test_autocode_then_retrieve_then_undo(page: Any, live_server: Any, team: Tea
     boxes.nth(1).uncheck()
     page.get_by_role("button", name="Apply the code to the selected hits").click()
     page.wait_for_selector("text=Applied to 1 passage")
-    coding = Coding.objects.get(deleted_at=None)
+    coding = Coding.objects.get(retired_at=None)
     assert transcript.text[coding.start : coding.end] == "SHAP mostly."
 
     page.get_by_role("link", name="Retrieve", exact=True).click()
@@ -54,5 +54,5 @@ def test_autocode_then_retrieve_then_undo(page: Any, live_server: Any, team: Tea
     page.goto(f"{live_server.url}/studies/{team.study.slug}/activity/")
     page.get_by_role("button", name="Undo").first.click()
     page.wait_for_selector("text=Undone:")
-    assert not Coding.objects.filter(deleted_at=None).exists()
+    assert not Coding.objects.filter(retired_at=None).exists()
     assert page.js_errors == []

@@ -56,14 +56,17 @@ def test_merge_split_delete_restore_via_views(team: Team) -> None:
     transcript = make_transcript(team.study)
     a = services.create_code(study=team.study, user=None, name="A")
     b = services.create_code(study=team.study, user=None, name="B")
-    coding = Coding.objects.create(transcript=transcript, code=a, start=0, end=5)
+    Coding.objects.create(transcript=transcript, code=a, start=0, end=5, coder=team.coder)
     client = team.client("coder")
-    csrf_post(client, reverse("coding:code_merge", args=[team.study.slug, a.uuid]), {"target": str(b.uuid)})
-    assert Coding.objects.get(pk=coding.pk).code == b
-    csrf_post(client, reverse("coding:code_split", args=[team.study.slug, b.uuid]),
-              {"codings": [str(coding.uuid)], "name": "C"})  # fmt: skip
+    response = csrf_post(client, reverse("coding:code_merge", args=[team.study.slug, a.uuid]), {"target": str(b.uuid)})
+    merged = Coding.objects.get(retired_at=None)
+    assert merged.code == b
+    assert "1 codings moved, 0 joined" in client.get(response.url).content.decode()
+    response = csrf_post(client, reverse("coding:code_split", args=[team.study.slug, b.uuid]),
+                         {"codings": [str(merged.uuid)], "name": "C"})  # fmt: skip
     c = Code.objects.get(name="C")
-    assert Coding.objects.get(pk=coding.pk).code == c
+    assert Coding.objects.get(retired_at=None).code == c
+    assert "Moved 1 codings to the new code" in client.get(response.url).content.decode()
     csrf_post(client, reverse("coding:code_delete", args=[team.study.slug, c.uuid]))
     assert Code.objects.get(pk=c.pk).deleted_at is not None
     deleted_url = reverse("coding:codebook_deleted", args=[team.study.slug])
@@ -78,11 +81,31 @@ def test_import_preview_then_apply_and_export(team: Team) -> None:
     url = reverse("coding:codebook_import", args=[team.study.slug])
     preview = csrf_post(team.client("coder"), url, {"file": SimpleUploadedFile("cb.txt", b"Trust\n\tOver-trust\n")})
     assert preview.status_code == 200 and "Over-trust" in preview.content.decode() and not Code.objects.exists()
-    job = preview.context["job"]
-    assert csrf_post(team.client("coder"), url, {"job": str(job.uuid), "action": "apply"}).status_code == 302
-    assert Code.objects.get(name="Over-trust").parent.name == "Trust"
+    staged = preview.context["staged"]
+    assert csrf_post(team.client("coder"), url, {"staged": str(staged.uuid), "action": "apply"}).status_code == 302
+    assert getattr(Code.objects.get(name="Over-trust").parent, "name", None) == "Trust"
     bad = csrf_post(team.client("coder"), url, {"file": SimpleUploadedFile("cb.csv", b"x,y\n1,2\n")})
     assert bad.status_code == 400 and "cb.csv: has no name column" in bad.content.decode()
     export = team.client("viewer").get(reverse("coding:codebook_export", args=[team.study.slug]))
     lines = export.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("name,parent,definition") and "Over-trust,Trust," in lines[2]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("target", ["https://evil.example/phish", "//evil.example/phish", "http://evil.example"])
+def test_move_does_not_redirect_to_other_hosts(team: Team, target: str) -> None:
+    code = services.create_code(study=team.study, user=None, name="A")
+    url = reverse("coding:code_move", args=[team.study.slug, code.uuid])
+    response = csrf_post(team.client("coder"), url, {"direction": "up", "next": target})
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+    assert response["Location"].startswith(f"/studies/{team.study.slug}/codebook/")
+
+
+@pytest.mark.django_db
+def test_move_follows_next_within_the_site(team: Team) -> None:
+    code = services.create_code(study=team.study, user=None, name="A")
+    url = reverse("coding:code_move", args=[team.study.slug, code.uuid])
+    target = reverse("coding:code_detail", args=[team.study.slug, code.uuid])
+    response = csrf_post(team.client("coder"), url, {"direction": "up", "next": target})
+    assert response["Location"] == target

@@ -19,7 +19,7 @@ def test_recode_and_resize(team: Team) -> None:
     body = json.dumps({"code": str(b.uuid), "end": 11})
     response = csrf_post(team.client("coder"), url, body, content_type="application/json")
     assert response.status_code == 200 and response.json()["replaced"] == str(coding.uuid)
-    live = Coding.objects.get(deleted_at=None)
+    live = Coding.objects.get(retired_at=None)
     assert (live.code, live.start, live.end) == (b, 0, 11)
 
 
@@ -27,7 +27,7 @@ def test_recode_and_resize(team: Team) -> None:
 def test_change_removed_coding_is_409(team: Team) -> None:
     transcript, a = make_transcript(team.study), make_code(team.study, "A")
     coding = Coding.objects.create(transcript=transcript, code=a, start=0, end=5, coder=team.coder)
-    Coding.objects.filter(pk=coding.pk).update(deleted_at="2026-01-01T00:00:00Z")
+    Coding.objects.filter(pk=coding.pk).update(retired_at="2026-01-01T00:00:00Z")
     url = reverse("coding:change", args=[team.study.slug, coding.uuid])
     response = csrf_post(team.client("coder"), url, json.dumps({"end": 8}), content_type="application/json")
     assert response.status_code == 409

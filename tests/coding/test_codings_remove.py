@@ -17,7 +17,7 @@ def test_remove(team: Team) -> None:
     response = csrf_post(team.client("owner"), reverse("coding:remove", args=[team.study.slug, coding.uuid]))
     assert response.status_code == 200
     coding.refresh_from_db()
-    assert coding.deleted_at is not None
+    assert coding.retired_at is not None
 
 
 @pytest.mark.django_db

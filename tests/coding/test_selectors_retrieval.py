@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -73,12 +74,9 @@ def test_filters_attribute_coder_date_and_deleted(coded) -> None:  # type: ignor
     assert _texts(team, t, RetrievalQuery(codes=[method.pk], coders=[team.owner.pk])) == [
         "Counterfactuals help users act."
     ]
-    assert (
-        _texts(team, t, RetrievalQuery(codes=[method.pk], date_from=timezone.now() + timezone.timedelta(days=1))) == []
-    )
-    fair.deleted_at = timezone.now()
-    fair.save(update_fields=["deleted_at"])
-    Coding.objects.filter(code=trust).update(deleted_at=timezone.now())
+    assert _texts(team, t, RetrievalQuery(codes=[method.pk], date_from=timezone.now() + dt.timedelta(days=1))) == []
+    Code.objects.filter(pk=fair.pk).update(deleted_at=timezone.now())
+    Coding.objects.filter(code=trust).update(retired_at=timezone.now())
     assert len(_texts(team, t, RetrievalQuery())) == 2  # only the two Method codings remain visible
 
 
@@ -86,8 +84,10 @@ def test_filters_attribute_coder_date_and_deleted(coded) -> None:  # type: ignor
 def test_page_counts_and_frame(coded) -> None:  # type: ignore[no-untyped-def]
     team = coded[0]
     segments = find_segments(study=team.study, user=team.coder, query=RetrievalQuery())
-    page = segment_page(study=team.study, segments=segments, page=1, per_page=2)
+    page = segment_page(study=team.study, user=team.coder, query=RetrievalQuery(), page=1, per_page=2)
     assert page.total == 4 and len(page.segments) == 2
+    second = segment_page(study=team.study, user=team.coder, query=RetrievalQuery(), page=2, per_page=2)
+    assert [r["segment"] for r in page.segments + second.segments] == segments
     assert page.segments[0]["speaker"] == "P1" and page.segments[0]["participant"] == "P1"
     assert dict((c.name, n) for c, n in page.per_code) == {"Trust": 1, "Method": 2, "Fairness": 1}
     assert page.per_participant == [("P1", 4)]

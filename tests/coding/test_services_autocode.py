@@ -44,7 +44,7 @@ def test_apply_skips_duplicates_and_undoes_as_unit(team: Team) -> None:
     second = apply_autocode(study=team.study, user=team.coder, code=code, hits=hits, description="test")
     assert (first.applied, second.applied, second.skipped) == (2, 1, 2)
     undo_batch(study=team.study, user=team.coder, batch=first.batch)
-    assert Coding.objects.filter(deleted_at=None).count() == 1
+    assert Coding.objects.filter(retired_at=None).count() == 1
 
 
 @pytest.mark.django_db

@@ -22,11 +22,15 @@ def test_apply_logs_and_does_not_duplicate(team: Team) -> None:
     start, end = _span(transcript.text, "trust SHAP? 👍🏽")
     coding, created = apply_coding(transcript=transcript, code=code, start=start, end=end, coder=team.coder,
                                    expected_text="trust SHAP? 👍🏽")  # fmt: skip
-    again, created_again = apply_coding(transcript=transcript, code=code, start=start, end=end, coder=team.owner)
+    again, created_again = apply_coding(transcript=transcript, code=code, start=start, end=end, coder=team.coder)
     assert created and not created_again and again == coding
+    # Another coder's judgement on the same words is a coding of its own (agreement needs both).
+    theirs, created_theirs = apply_coding(transcript=transcript, code=code, start=start, end=end, coder=team.owner)
+    assert created_theirs and theirs != coding
+    assert (coding.study_id, coding.text_version) == (team.study.pk, transcript.text_version)
     assert end - start == len("trust SHAP? 👍🏽") == 14  # code points: the emoji pair counts as 2
     entry = LogEntry.objects.get(object_uuid=coding.uuid)
-    assert (entry.action, entry.user, entry.after["start"]) == ("apply", team.coder, start)
+    assert (entry.action, entry.user, (entry.after or {})["start"]) == ("apply", team.coder, start)
 
 
 @pytest.mark.django_db
@@ -37,7 +41,8 @@ def test_overlapping_and_nested_spans_coexist(team: Team) -> None:
     overlap = _span(transcript.text, "clearer, é included")
     for code, (s, e) in ((a, outer), (b, inner), (b, overlap), (a, inner)):
         apply_coding(transcript=transcript, code=code, start=s, end=e, coder=team.coder)
-    assert Coding.objects.filter(deleted_at=None).count() == 4
+    # A then B overlap and coexist; A's inner span lies inside A's outer one: nothing new.
+    assert Coding.objects.filter(retired_at=None).count() == 3
     assert transcript.text[overlap[0] : overlap[1]] == "clearer, é included"  # NFC: é is one code point
 
 
@@ -77,7 +82,7 @@ def test_remove_is_soft_and_logged(team: Team) -> None:
     coding, _ = apply_coding(transcript=transcript, code=code, start=0, end=5, coder=team.coder)
     remove_coding(coding=coding, user=team.owner)
     coding.refresh_from_db()
-    assert coding.deleted_at is not None
+    assert coding.retired_at is not None
     assert LogEntry.objects.filter(object_uuid=coding.uuid, action="remove", user=team.owner).exists()
 
 
@@ -85,11 +90,12 @@ def test_remove_is_soft_and_logged(team: Team) -> None:
 def test_change_span_and_code_inserts_new_row(team: Team) -> None:
     transcript, a, b = make_transcript(team.study), make_code(team.study, "A"), make_code(team.study, "B")
     coding, _ = apply_coding(transcript=transcript, code=a, start=0, end=5, coder=team.coder)
-    changed = change_coding(coding=coding, user=team.coder, end=11, code=b)
+    changed = change_coding(coding=coding, user=team.coder, end=11, code=b).coding
     coding.refresh_from_db()
-    assert coding.deleted_at is not None and changed.pk != coding.pk
+    assert coding.retired_at is not None and changed.pk != coding.pk
     assert (changed.code, changed.start, changed.end) == (b, 0, 11)
-    assert LogEntry.objects.filter(batch=LogEntry.objects.get(object_uuid=changed.uuid).batch).count() == 2
+    assert changed.replaces_id == coding.pk and changed.batch == coding.retired_batch
+    assert LogEntry.objects.filter(batch=changed.batch).count() == 1
 
 
 @pytest.mark.django_db
@@ -100,3 +106,31 @@ def test_changing_a_coding_a_teammate_removed_is_a_conflict(team: Team) -> None:
     remove_coding(coding=coding, user=team.owner)
     with pytest.raises(ValidationError, match="removed in the meantime"):
         change_coding(coding=stale, user=team.coder, end=8)
+
+
+@pytest.mark.django_db
+def test_overlapping_or_touching_codings_of_one_coder_join_into_their_union(team: Team) -> None:
+    transcript, code, other = make_transcript(team.study), make_code(team.study), make_code(team.study, "Other")
+    first, _ = apply_coding(transcript=transcript, code=code, start=40, end=50, coder=team.coder)
+    theirs, _ = apply_coding(transcript=transcript, code=code, start=45, end=60, coder=team.owner)
+    different, _ = apply_coding(transcript=transcript, code=other, start=45, end=60, coder=team.coder)
+    joined, created = apply_coding(transcript=transcript, code=code, start=50, end=55, coder=team.coder)  # touches
+    assert created and (joined.start, joined.end, joined.replaces_id) == (40, 55, first.pk)
+    first.refresh_from_db()
+    assert first.retired_at is not None and first.retired_batch == joined.batch
+    live = set(Coding.objects.filter(retired_at=None).values_list("pk", flat=True))
+    assert live == {joined.pk, theirs.pk, different.pk}
+    inside, created_inside = apply_coding(transcript=transcript, code=code, start=41, end=44, coder=team.coder)
+    assert not created_inside and inside == joined
+
+
+@pytest.mark.django_db
+def test_apply_refuses_when_the_text_changed_since_it_was_read(team: Team) -> None:
+    from interviews.services.corrections import correct_transcript
+
+    transcript, code = make_transcript(team.study), make_code(team.study)
+    stale = type(transcript).objects.get(pk=transcript.pk)
+    correct_transcript(transcript=transcript, new_text="Hello. " + transcript.text, user=team.owner, expected_version=1)
+    with pytest.raises(ValidationError, match="corrected in the meantime"):
+        apply_coding(transcript=stale, code=code, start=0, end=5, coder=team.coder)
+    assert not Coding.objects.exists()

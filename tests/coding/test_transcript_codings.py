@@ -20,7 +20,7 @@ def test_poll_returns_added_and_removed_since(team: Team) -> None:
         transcript=transcript, code=code, start=0, end=5, created_at=before - timedelta(hours=1)
     )
     new = Coding.objects.create(transcript=transcript, code=code, start=6, end=9, coder=team.owner)
-    Coding.objects.filter(pk=old.pk).update(deleted_at=timezone.now())
+    Coding.objects.filter(pk=old.pk).update(retired_at=timezone.now())
     url = reverse("coding:transcript_codings", args=[team.study.slug, transcript.uuid])
     data = team.client("viewer").get(url, {"since": before.isoformat()}).json()
     assert [c["id"] for c in data["added"]] == [str(new.uuid)]

@@ -36,7 +36,8 @@ VOCABULARY = [
 
 def synthetic_transcript(rng: random.Random, words: int, speakers: tuple[str, str] = ("Interviewer", "P1")) -> str:
     """Alternating `Speaker: ...` turns of 20-120 words, `words` words in all, blank lines between."""
-    turns, used = [], 0
+    turns: list[str] = []
+    used = 0
     while used < words:
         n = min(rng.randint(20, 120), words - used)
         turns.append(f"{speakers[len(turns) % 2]}: " + " ".join(rng.choice(VOCABULARY) for _ in range(n)))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -15,7 +17,7 @@ TEXT = (
 )
 
 
-def _setup(team: Team):  # type: ignore[no-untyped-def]
+def _setup(team: Team) -> tuple[Any, list[Any]]:
     protocol = Protocol.objects.create(study=team.study, title="Outline")
     questions = [
         ProtocolQuestion.objects.create(protocol=protocol, order=i, text=t)
@@ -34,7 +36,7 @@ def _setup(team: Team):  # type: ignore[no-untyped-def]
 @pytest.mark.django_db
 def test_suggestions_match_paraphrased_questions(team: Team) -> None:
     transcript, questions = _setup(team)
-    suggestions = {s["turn"].index: s["question"] for s in suggest_question_links(transcript=transcript)}
+    suggestions = {s["turn"].index: s["question"] for s in suggest_question_links(transcript=transcript)}  # type: ignore[attr-defined]
     assert suggestions == {0: questions[1], 2: questions[2]}
 
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from interviews.models import Attribute, AttributeValue, Participant
-from studies.models import Job
+from studies.models import Job, StagedUpload
 from tests.conftest import Team, csrf_post
 from tests.data.transcripts.make_samples import xlsx_bytes
 
@@ -24,7 +24,8 @@ def _upload(team: Team, name: str, data: bytes):  # type: ignore[no-untyped-def]
 def test_preview_map_and_import(team: Team) -> None:
     response = _upload(team, "people.csv", CSV.encode())
     assert response.status_code == 302
-    job = Job.objects.get(kind="participant_table")
+    staged = StagedUpload.objects.get()
+    assert staged.user == team.coder and staged.name == "people.csv" and not Job.objects.exists()
     map_url = response["Location"]
     page = team.client("coder").get(map_url).content.decode()
     assert "P1" in page and "years" in page and 'value="number" selected' in page
@@ -34,8 +35,10 @@ def test_preview_map_and_import(team: Team) -> None:
     assert set(Participant.objects.values_list("label", flat=True)) == {"P1", "P2"}
     assert Attribute.objects.get(name="role").choices == ["DS", "PM"]
     assert AttributeValue.objects.get(participant__label="P2", attribute__name="years").value_number == 5
-    job.refresh_from_db()
-    assert job.status == "done" and not job.input_file
+    # The preview is gone once imported; opening it again says so.
+    assert not StagedUpload.objects.exists()
+    again = team.client("coder").get(map_url, follow=True)
+    assert "This preview expired; upload the file again" in again.content.decode()
 
 
 @pytest.mark.django_db
@@ -72,7 +75,7 @@ def test_bad_tables_are_refused_with_file_name(team: Team, name: str, data: byte
     response = _upload(team, name, data)
     body = response.content.decode()
     assert response.status_code == 400 and f"{name}: " in body and message in body
-    assert not Job.objects.exists()
+    assert not Job.objects.exists() and not StagedUpload.objects.exists()
 
 
 @pytest.mark.django_db

@@ -103,7 +103,7 @@ def test_table_import_all_or_nothing_with_row_errors(team: Team) -> None:
 @pytest.mark.django_db
 def test_table_import_creates_and_updates(team: Team) -> None:
     services.save_participant(study=team.study, label="P1", values={})
-    rows = [{"id": "P1", "role": "DS", "years": "3"}, {"id": "P2", "role": "PM", "years": 4.0}]
+    rows: list[dict[str, object]] = [{"id": "P1", "role": "DS", "years": "3"}, {"id": "P2", "role": "PM", "years": 4.0}]
     outcome = services.import_participant_table(
         study=team.study, rows=rows, plan=_plan(team), choices_for_new={"role": ["DS", "PM"]}
     )
@@ -123,3 +123,31 @@ def test_suggest_type() -> None:
     assert services.suggest_type(["2020-01-01", "2021-02-03"])[0] == "date"
     assert services.suggest_type(["DS", "PM", "DS", "DS", "UX", "PM"]) == ("category", ["DS", "PM", "UX"])
     assert services.suggest_type(["a long free text answer", "another one"])[0] == "text"
+
+
+@pytest.mark.django_db
+def test_mapping_plan_proposal_and_atomic_import(team: Team) -> None:
+    import pandas as pd
+
+    from studies.models import StagedKind, StagedUpload
+    from studies.staging import stage_upload
+
+    role = services.create_attribute(study=team.study, name="Role", type="category", choices=["DS", "PM"])
+    frame = pd.DataFrame({"pid": ["P1", "P2"], "role": ["DS", "PM"], "years": ["3", "5"], "x": ["a", "b"]})
+    columns = services.table_columns(study=team.study, frame=frame)
+    assert [c.default for c in columns] == ["id", f"attr:{role.pk}", "new", "new"]
+    assert columns[2].suggested == "number"
+    staged = stage_upload(study=team.study, user=team.coder, kind=StagedKind.PARTICIPANT_TABLE, name="t.csv", data=b"")
+    bad = services.import_mapped_table(
+        study=team.study, frame=frame, columns=columns, mapping={1: f"attr:{role.pk}", 2: "new"}, types={2: "number"},
+        staged=staged,
+    )  # fmt: skip
+    assert bad.errors and bad.errors[0].problem == "Map exactly one column to the participant id."
+    assert StagedUpload.objects.filter(pk=staged.pk).exists()  # kept for another try
+    outcome = services.import_mapped_table(
+        study=team.study, frame=frame, columns=columns, mapping={0: "id", 1: f"attr:{role.pk}", 2: "new", 3: "ignore"},
+        types={2: "number"}, staged=staged,
+    )  # fmt: skip
+    assert (outcome.created, outcome.new_attributes, outcome.errors) == (2, ["years"], [])
+    assert not StagedUpload.objects.filter(pk=staged.pk).exists()
+    assert Participant.objects.get(label="P2").values.get(attribute=role).value_text == "PM"

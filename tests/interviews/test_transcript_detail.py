@@ -4,12 +4,12 @@ import pytest
 from django.urls import reverse
 
 from coding.models import Code, Coding
-from interviews.models import Attribute, AttributeValue, Participant
+from interviews.models import Attribute, AttributeValue, Participant, Transcript
 from interviews.services.imports import import_transcript
 from tests.conftest import Team
 
 
-def _big_transcript(team: Team, turns: int = 400) -> object:
+def _big_transcript(team: Team, turns: int = 400) -> Transcript:
     lines = []
     for i in range(turns):
         who = "Interviewer" if i % 2 == 0 else "P1"
@@ -40,7 +40,15 @@ def test_reader_query_count_does_not_grow_with_codings(team: Team, django_assert
     codes = [Code.objects.create(study=team.study, name=f"C{i}") for i in range(20)]
     turns = list(transcript.turns.all())
     Coding.objects.bulk_create(
-        Coding(transcript=transcript, code=codes[i % 20], start=t.start, end=t.start + 4 + i % 7, coder=team.coder)
+        Coding(
+            transcript=transcript,
+            study=team.study,
+            text_version=1,
+            code=codes[i % 20],
+            start=t.start,
+            end=t.start + 4 + i % 7,
+            coder=team.coder,
+        )
         for i, t in enumerate(turns * 3)
     )
     client = team.client("coder")

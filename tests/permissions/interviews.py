@@ -3,7 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from interviews.models import Attribute, Participant, Protocol, Transcript
-from studies.jobs import create_job
+from studies.models import StagedKind
+from studies.staging import stage_upload
 
 from .common import MANAGE_FORM, READ, WRITE_FORM, expect, post
 
@@ -13,8 +14,8 @@ def kwargs(team: Any) -> dict[str, Any]:
     transcript = Transcript.objects.create(study=team.study, title="Interview P1", text="Hello there.")
     protocol = Protocol.objects.create(study=team.study, title="Main protocol")
     attribute = Attribute.objects.create(study=team.study, name="role", type="category", choices=["DS"])
-    table = create_job(study=team.study, kind="participant_table", user=team.coder, input_name="t.csv",
-                       input_bytes=b"id,role\nP2,DS\n")  # fmt: skip
+    table = stage_upload(study=team.study, user=team.coder, kind=StagedKind.PARTICIPANT_TABLE, name="t.csv",
+                         data=b"id,role\nP2,DS\n")  # fmt: skip
     return {
         "attribute_uuid": attribute.uuid,
         "table_uuid": table.uuid,
@@ -32,8 +33,13 @@ EXPECTATIONS: dict[str, dict[str, dict[str, int]]] = {
     "interviews:participant_delete": {"GET": expect(302, 405, 405, 405, 405), "POST": post(302)},
     "interviews:participant_export": {"GET": READ},
     "interviews:participant_import": {"GET": WRITE_FORM, "POST": post(400)},
-    # With no mapping posted, every column is ignored: no id column, so an error report.
-    "interviews:participant_import_map": {"GET": WRITE_FORM, "POST": post(400)},
+    # The preview belongs to the coder who uploaded it; to anyone else it is gone (a message and
+    # a redirect to the upload form). With no mapping posted, every column is ignored: no id
+    # column, so an error report.
+    "interviews:participant_import_map": {
+        "GET": expect(302, 404, 403, 200, 302),
+        "POST": expect(302, 404, 403, 400, 302),
+    },
     "interviews:attribute_list": {"GET": READ, "POST": post(400, min_role="owner")},
     "interviews:attribute_edit": {"GET": MANAGE_FORM, "POST": post(400, min_role="owner")},
     "interviews:attribute_delete": {"GET": expect(302, 405, 405, 405, 405), "POST": post(302, min_role="owner")},

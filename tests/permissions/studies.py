@@ -2,14 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from studies.jobs import create_job
-from studies.models import Invitation, Membership
+from django.core.files.base import ContentFile
+
+from studies.jobs import create_job, finish_job
+from studies.models import Invitation, JobKind, Membership
 
 from .common import MANAGE_FORM, READ, expect, post
 
 
 def kwargs(team: Any) -> dict[str, Any]:
-    job = create_job(study=team.study, kind="import_transcript", user=team.coder, input_name="a.txt")
+    # A finished export started by the coder: everyone may see its page, only the coder its file.
+    job = create_job(study=team.study, kind=JobKind.EXPORT_PARTICIPANTS, user=team.coder, params={"format": "csv"})
+    finish_job(job, result={"filename": "p.csv", "rows": 0}, result_file=ContentFile(b"id\n", name="p.csv"))
     invitation = Invitation.objects.create(study=team.study, created_by=team.owner, role="coder")
     viewer_membership = Membership.objects.get(study=team.study, user=team.viewer)
     return {
@@ -34,6 +38,8 @@ EXPECTATIONS: dict[str, dict[str, dict[str, int]]] = {
     "studies:invitation_create": {"GET": expect(302, 405, 405, 405, 405), "POST": post(302, min_role="owner")},
     "studies:invitation_revoke": {"GET": expect(302, 405, 405, 405, 405), "POST": post(302, min_role="owner")},
     "studies:job_detail": {"GET": READ},
+    # An export holds what its starter may see: the file is theirs alone.
+    "studies:job_download": {"GET": expect(302, 404, 404, 200, 404)},
     "accounts:login": {"GET": expect(200, 200, 200, 200, 200)},
     "accounts:logout": {"POST": expect(302, 302, 302, 302, 302)},
     "accounts:password_change": {"GET": expect(302, 200, 200, 200, 200), "POST": expect(302, 200, 200, 200, 200)},

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import RequestFactory
 
-from studies.access import get_study_for_user, studies_for_user
+from studies.access import get_study_access, get_study_for_user, studies_for_user, study_access
 from tests.conftest import Team
 from tests.factories import make_user
 
 
-def _request(user: object) -> object:
+def _request(user: Any) -> Any:
     request = RequestFactory().get("/")
     request.user = user  # type: ignore[attr-defined]
     return request
@@ -42,9 +44,9 @@ def test_unknown_study_is_404(team: Team) -> None:
 def test_role_ladder(team: Team, role: str, write: bool, manage: bool, allowed: bool) -> None:
     request = _request(team.user(role))
     if allowed:
-        study = get_study_for_user(request, team.study.slug, write=write, manage=manage)  # type: ignore[arg-type]
-        assert study.current_membership is not None
-        assert study.current_membership.role == role
+        access = get_study_access(request, team.study.slug, write=write, manage=manage)
+        assert access.study == team.study and access.role == role
+        assert study_access(request) is access  # what views and templates read
     else:
         with pytest.raises(PermissionDenied):
             get_study_for_user(request, team.study.slug, write=write, manage=manage)  # type: ignore[arg-type]
@@ -53,8 +55,8 @@ def test_role_ladder(team: Team, role: str, write: bool, manage: bool, allowed: 
 @pytest.mark.django_db
 def test_superuser_acts_as_owner(team: Team) -> None:
     admin = make_user("root_admin", is_superuser=True, is_staff=True)
-    study = get_study_for_user(_request(admin), team.study.slug, manage=True)  # type: ignore[arg-type]
-    assert study.current_membership is not None and study.current_membership.can_manage
+    access = get_study_access(_request(admin), team.study.slug, manage=True)
+    assert access.can_manage and access.can_code
     assert team.study in studies_for_user(admin)
 
 

@@ -4,13 +4,13 @@ import pytest
 from django.urls import reverse
 
 from studies.jobs import create_job
-from studies.models import JobStatus
+from studies.models import JobKind, JobStatus
 from tests.conftest import Team
 
 
 @pytest.mark.django_db
 def test_running_job_fragment_polls_and_finished_does_not(team: Team) -> None:
-    job = create_job(study=team.study, kind="import_transcript", user=team.coder, input_name="<b>x</b>.docx")
+    job = create_job(study=team.study, kind=JobKind.IMPORT_TRANSCRIPT, user=team.coder, input_name="<b>x</b>.docx")
     url = reverse("studies:job_detail", args=[team.study.slug, job.uuid])
     fragment = team.client("viewer").get(url, HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-trigger="every 1s"' in fragment and "&lt;b&gt;x&lt;/b&gt;.docx" in fragment
@@ -25,5 +25,5 @@ def test_job_of_other_study_is_404(team: Team) -> None:
     from tests.factories import make_study
 
     other = make_study(owner=team.outsider)
-    job = create_job(study=other, kind="x", user=team.outsider)
+    job = create_job(study=other, kind=JobKind.IMPORT_TRANSCRIPT, user=team.outsider)
     assert team.client("owner").get(reverse("studies:job_detail", args=[team.study.slug, job.uuid])).status_code == 404

@@ -20,7 +20,7 @@ SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
 
 
 def _counts() -> dict[str, int]:
-    return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.app_label != "sessions"}
+    return {m._meta.label: m._default_manager.count() for m in apps.get_models() if m._meta.app_label != "sessions"}
 
 
 def _value(study_slug: str, label: str, attribute: str) -> str:
@@ -73,6 +73,7 @@ def test_quote_documents_slice_exactly_and_codings_sit_on_turns() -> None:
         for turn in document.turns.select_related("speaker"):
             speech = document.text[turn.start : turn.end]
             assert document.text[turn.start - len(participant.label) - 2 : turn.start] == f"{participant.label}: "
+            assert turn.speaker is not None
             seen.add((turn.speaker.label, speech))
         for coding in Coding.objects.filter(transcript=document):
             assert any(t.start <= coding.start < coding.end <= t.end for t in document.turns.all())

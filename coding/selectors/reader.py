@@ -8,9 +8,11 @@ from typing import Any
 from django.db.models import Prefetch
 
 from accounts.models import User
-from coding.selectors import code_payload, coding_payload, study_codes, transcript_codings
+from interviews.models import AttributeValue, Participant, SpeakerTurn, Transcript
 
-from .models import AttributeValue, Participant, SpeakerTurn, Transcript
+from .codebook import study_codes
+from .payloads import code_payload, coding_payload
+from .visibility import transcript_codings
 
 
 @dataclass

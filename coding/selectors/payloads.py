@@ -1,0 +1,44 @@
+"""The JSON shapes the reader draws and polls; keep in step with static/js/reader.js."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from accounts.models import User
+from interviews.models import Transcript
+
+from ..models import Code, Coding
+from .codebook import study_codes
+from .visibility import transcript_codings, visible_retired_since
+
+
+def coding_payload(coding: Coding) -> dict[str, Any]:
+    return {
+        "id": str(coding.uuid),
+        "code": coding.code_id,
+        "start": coding.start,
+        "end": coding.end,
+        "coder": coding.coder_id,
+        "at": coding.created_at.isoformat(),
+        "review": coding.needs_review,
+    }
+
+
+def code_payload(code: Code) -> dict[str, Any]:
+    return {"id": code.pk, "uuid": str(code.uuid), "name": code.name, "colour": code.colour, "parent": code.parent_id}
+
+
+def coding_changes_since(*, transcript: Transcript, user: User | Any, since: datetime) -> dict[str, Any]:
+    """Codings added or retired in `transcript` after `since` (the reader's poll)."""
+    # A coding stamped just before `since` may commit just after the previous poll read:
+    # look back a little and let the reader drop what it already has.
+    since = since - timedelta(seconds=10)
+    visible = transcript_codings(transcript=transcript, user=user)
+    added = [coding_payload(c) for c in visible.filter(created_at__gt=since).order_by("created_at")]
+    removed = [
+        str(u)
+        for u in visible_retired_since(transcript=transcript, user=user, since=since).values_list("uuid", flat=True)
+    ]
+    codes = [code_payload(c) for c in study_codes(study=transcript.study)]
+    return {"added": added, "removed": removed, "codes": codes}

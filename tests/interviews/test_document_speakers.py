@@ -1,0 +1,73 @@
+"""document_speakers saves every speaker's mapping or none."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from interviews.models import Participant, Speaker, SpeakerRole
+from interviews.services.documents import SpeakerChoice, map_speakers
+from interviews.services.imports import import_transcript
+from tests.conftest import Team, csrf_post
+from tests.factories import make_study
+
+TEXT = b"Interviewer: Hi\n\nRespondent: Hello\n\nInterviewer: Bye\n"
+
+
+@pytest.mark.django_db
+def test_one_bad_speaker_saves_none(team: Team) -> None:
+    transcript = import_transcript(study=team.study, filename="a.txt", data=TEXT, user=None).transcript
+    interviewer = Speaker.objects.get(transcript=transcript, label="Interviewer")
+    respondent = Speaker.objects.get(transcript=transcript, label="Respondent")
+    before = interviewer.role
+    assert before != SpeakerRole.OTHER
+    stranger = Participant.objects.create(study=make_study(), label="P9")
+    url = reverse("interviews:document_speakers", args=[team.study.slug, transcript.uuid])
+    response = csrf_post(team.client("coder"), url, {
+        f"speaker-{interviewer.pk}": SpeakerRole.OTHER,  # valid, and saved first by label order
+        f"speaker-{respondent.pk}": f"participant:{stranger.uuid}",  # not in this study
+    })  # fmt: skip
+    assert response.status_code == 400 and "not in this study" in response.content.decode()
+    interviewer.refresh_from_db()
+    respondent.refresh_from_db()
+    assert interviewer.role == before and respondent.participant is None
+
+
+@pytest.mark.django_db
+def test_all_speakers_saved_together(team: Team) -> None:
+    transcript = import_transcript(study=team.study, filename="a.txt", data=TEXT, user=None).transcript
+    p1 = Participant.objects.create(study=team.study, label="P1")
+    interviewer = Speaker.objects.get(transcript=transcript, label="Interviewer")
+    respondent = Speaker.objects.get(transcript=transcript, label="Respondent")
+    url = reverse("interviews:document_speakers", args=[team.study.slug, transcript.uuid])
+    response = csrf_post(team.client("coder"), url, {
+        f"speaker-{interviewer.pk}": SpeakerRole.INTERVIEWER, f"speaker-{respondent.pk}": f"participant:{p1.uuid}",
+    })  # fmt: skip
+    assert response.status_code == 302
+    respondent.refresh_from_db()
+    assert respondent.role == SpeakerRole.PARTICIPANT and respondent.participant == p1
+    assert list(transcript.participants.all()) == [p1]
+
+
+@pytest.mark.django_db
+def test_malformed_participant_is_a_message(team: Team) -> None:
+    transcript = import_transcript(study=team.study, filename="a.txt", data=TEXT, user=None).transcript
+    respondent = Speaker.objects.get(transcript=transcript, label="Respondent")
+    url = reverse("interviews:document_speakers", args=[team.study.slug, transcript.uuid])
+    response = csrf_post(team.client("coder"), url, {f"speaker-{respondent.pk}": "participant:not-a-uuid"})
+    assert response.status_code == 400 and "not in this study" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_service_rolls_back_every_speaker(team: Team) -> None:
+    transcript = import_transcript(study=team.study, filename="a.txt", data=TEXT, user=None).transcript
+    interviewer = Speaker.objects.get(transcript=transcript, label="Interviewer")
+    respondent = Speaker.objects.get(transcript=transcript, label="Respondent")
+    stranger = Participant.objects.create(study=make_study(), label="P9")
+    with pytest.raises(ValidationError, match="not in this study"):
+        map_speakers(transcript=transcript, choices=[
+            SpeakerChoice(interviewer, SpeakerRole.OTHER), SpeakerChoice(respondent, SpeakerRole.PARTICIPANT, stranger),
+        ])  # fmt: skip
+    interviewer.refresh_from_db()
+    assert interviewer.role != SpeakerRole.OTHER
