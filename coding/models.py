@@ -15,9 +15,9 @@ from django.db import models
 from django.utils import timezone
 
 from interviews.models import Participant, Transcript
+from studies.models import Study
 
 from .ids import uuid7
-from studies.models import Study
 
 
 class CodeQuerySet(models.QuerySet["Code"]):
@@ -133,11 +133,13 @@ class Coding(models.Model):
             models.Index(
                 fields=["study", "code"], condition=models.Q(retired_at__isnull=True), name="coding_live_study_code"
             ),
-            # Merge, split and retrieval by code; unions by coder.
+            # A code's codings: merge, split, retrieval, and "a coding of code C in transcript T
+            # overlapping [s, e)" (retrieval's AND). A coder's own codings of a code in one
+            # transcript, as applying joins them, come from `coding_unique_live`.
             models.Index(
-                fields=["code", "transcript", "coder", "start"],
+                fields=["code", "transcript", "start"],
                 condition=models.Q(retired_at__isnull=True),
-                name="coding_live_code",
+                name="coding_live_code_text",
             ),
             # Retired rows: by the batch that retired them (undo) and by transcript (the poll,
             # re-anchoring). Live rows of a transcript come from `coding_unique_live`. Deleting a

@@ -42,10 +42,11 @@ def with_urls(rows: list[CodeRow], **patterns: str) -> list[CodeRow]:
     return rows
 
 
-def codebook_tree(*, study: Study, user: User | Any) -> list[CodeRow]:
+def codebook_tree(*, study: Study, user: User | Any, counts: bool = True) -> list[CodeRow]:
     """Live codes in tree order with visible coding counts, own (`count`) and including
-    sub-codes (`total`): one grouped count query and one query for the codes."""
-    counts = coding_counts(study=study, user=user, by="code_id")
+    sub-codes (`total`): one grouped count query and one query for the codes. Pages that
+    only list the codes (pickers) pass `counts=False` and skip the count over the study."""
+    per_code = coding_counts(study=study, user=user, by="code_id") if counts else {}
     codes = list(study_codes(study=study))
     ids = {c.pk for c in codes}
     children: dict[int | None, list[Code]] = {}
@@ -57,7 +58,7 @@ def codebook_tree(*, study: Study, user: User | Any) -> list[CodeRow]:
     def walk(parent: int | None, depth: int) -> int:
         subtotal = 0
         for code in children.get(parent, []):
-            row = CodeRow(code, depth, counts.get(code.pk, 0))
+            row = CodeRow(code, depth, per_code.get(code.pk, 0))
             ordered.append(row)
             row.total = row.count + walk(code.pk, depth + 1)
             subtotal += row.total

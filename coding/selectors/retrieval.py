@@ -15,14 +15,14 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from interviews.models import Participant, SpeakerTurn, Transcript
 from studies.models import Study
 
 from ..models import Code, Coding
-from .visibility import visible_codings
+from .visibility import visible_codings, visible_codings_of_live_codes
 
 # --- retrieval -----------------------------------------------------------------------------------
 
@@ -102,6 +102,33 @@ def filtered_codings(*, study: Study, user: User | Any, query: RetrievalQuery) -
     return codings
 
 
+def _overlaps_every_other(*, study: Study, user: User | Any, query: RetrievalQuery, include: set[int]) -> Q:
+    """Codings of an AND (same span) that can take part in an answer: each must overlap a
+    coding of every other chosen code (passing the same filters). Excluded codes' codings are
+    all kept, for the NOT test. The database answers this through its index on (code,
+    transcript), so a code with 100,000 codings ANDed with a rare one reads few rows."""
+    condition = Q(code_id__in=set(query.exclude) - include)
+    for code in include:
+        others = Q(code_id=code)
+        for other in include - {code}:
+            # Same transcript as the outer coding, so only the per-coding filters apply here.
+            partner = visible_codings_of_live_codes(study=study, user=user, code_ids=[other]).filter(
+                transcript_id=OuterRef("transcript_id"),
+                text_version=OuterRef("text_version"),  # always equal for live rows; lets the index lead
+                start__lt=OuterRef("end"),
+                end__gt=OuterRef("start"),
+            )
+            if query.coders:
+                partner = partner.filter(coder_id__in=query.coders)
+            if query.date_from:
+                partner = partner.filter(created_at__gte=query.date_from)
+            if query.date_to:
+                partner = partner.filter(created_at__lte=query.date_to)
+            others &= Q(Exists(partner))
+        condition |= others
+    return condition
+
+
 def _is_simple(query: RetrievalQuery) -> bool:
     """Any of the codes (or all codings), nothing excluded: every coding is its own segment."""
     return not query.exclude and (query.mode == "any" or len(set(query.codes)) <= 1)
@@ -113,6 +140,9 @@ def find_segments(*, study: Study, user: User | Any, query: RetrievalQuery) -> l
     wanted = set(query.codes) | set(query.exclude)
     if wanted:
         codings = codings.filter(code_id__in=wanted)
+    include = set(query.codes)
+    if query.mode == "all" and query.scope == "span" and len(include) > 1:
+        codings = codings.filter(_overlaps_every_other(study=study, user=user, query=query, include=include))
     rows = codings.values_list("id", "transcript_id", "code_id", "start", "end")
     if _is_simple(query):
         return [
@@ -124,7 +154,6 @@ def find_segments(*, study: Study, user: User | Any, query: RetrievalQuery) -> l
         by_transcript.setdefault(tid, []).append((cid, code_id, start, end))
     turns = TurnIndex(set(by_transcript)) if query.scope == "turn" else None
     segments: list[Segment] = []
-    include = set(query.codes)
     for tid, items in by_transcript.items():
         items.sort(key=lambda item: (item[2], item[3]))
         excluded = [item for item in items if item[1] in query.exclude]

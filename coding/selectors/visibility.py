@@ -35,6 +35,13 @@ def visible_codings(*, study: Study, user: User | Any) -> QuerySet[Coding]:
     return visible_rows(study=study, user=user).filter(retired_at__isnull=True)
 
 
+def visible_codings_of_live_codes(*, study: Study, user: User | Any, code_ids: list[int]) -> QuerySet[Coding]:
+    """Live codings of `code_ids`, codes the caller took from the live codebook, that the user
+    may see: the same rule as `visible_codings` without joining the codes again (a subquery
+    run once per row, as retrieval's AND is, should not)."""
+    return _rule(study=study, user=user).filter(retired_at__isnull=True, code_id__in=code_ids)
+
+
 def transcript_codings(*, transcript: Transcript, user: User | Any) -> QuerySet[Coding]:
     return visible_codings(study=transcript.study, user=user).filter(transcript=transcript)
 

@@ -101,9 +101,7 @@ def _undo_codings(*, study: Study, batch: UUID, undo: UUID, now: Any, memo_moves
     carried = list(
         Memo.objects.filter(
             coding__in=inserted, coding__replaces__retired_at__isnull=False, coding__replaces__retired_batch=batch
-        ).values_list(
-            "pk", "coding__replaces_id"
-        )
+        ).values_list("pk", "coding__replaces_id")
     )
     retired = retire(inserted, batch=undo, now=now)
     inserted_again = copy_rows(restored, batch=undo, now=now, ignore_conflicts=True)

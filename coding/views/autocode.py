@@ -80,6 +80,6 @@ def autocode(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "coding/autocode.html",
-        {"study": study, "form": form, "rows": rows, "error": error, "outcome": outcome, "tree": codebook_tree(study=study, user=request.user)},
+        {"study": study, "form": form, "rows": rows, "error": error, "outcome": outcome, "tree": codebook_tree(study=study, user=request.user, counts=False)},
         status=400 if error else 200,
     )  # fmt: skip

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from interviews.access import get_transcript_for_user
 
 from ..access import get_coding_for_user
-from ..models import Code
+from ..forms import ApplyCodingForm, ChangeCodingForm, form_errors
 from ..selectors import code_payload, coding_changes_since, coding_payload
 from ..services import codings as services
 
@@ -35,34 +35,8 @@ def _body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
-def _int(data: dict[str, Any], key: str) -> int:
-    value = data.get(key)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"“{key}” must be a whole number.")
-    return value
-
-
 def _error(exc: ValidationError, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": " ".join(exc.messages)}, status=status)
-
-
-def _code(study_id: int, data: dict[str, Any]) -> tuple[Code | None, str]:
-    """The code named by uuid, or (None, name) for a code to create on the fly from `new_code`."""
-    if data.get("new_code"):
-        name = str(data["new_code"]).strip()
-        if not name:
-            raise ValidationError("Name the new code.")
-        return None, name
-    try:
-        code_uuid = UUID(str(data.get("code", "")))
-    except ValueError:
-        code_uuid = None
-    code = Code.objects.alive().filter(study_id=study_id, uuid=code_uuid).first() if code_uuid else None
-    if code is None:
-        raise ValidationError("Choose a code from this study's codebook.")
-    return code, ""
 
 
 @login_required
@@ -70,19 +44,19 @@ def _code(study_id: int, data: dict[str, Any]) -> tuple[Code | None, str]:
 def apply_coding(request: HttpRequest, slug: str, transcript_uuid: UUID) -> JsonResponse:
     transcript = get_transcript_for_user(request, slug, transcript_uuid, write=True)
     try:
-        data = _body(request)
-        code, new_name = _code(transcript.study_id, data)
-        text = data.get("text")
-        turn = "turn" in data
+        form = ApplyCodingForm(_body(request), study=transcript.study)
+        if not form.is_valid():
+            return JsonResponse({"error": form_errors(form)}, status=400)
+        data = form.cleaned_data
         applied = services.apply_coding_with_code(
             transcript=transcript,
             coder=request.user,  # type: ignore[arg-type]
-            code=code,
-            new_code_name=new_name,
-            turn_index=_int(data, "turn") if turn else None,
-            start=None if turn else _int(data, "start"),
-            end=None if turn else _int(data, "end"),
-            expected_text=text if isinstance(text, str) else None,
+            code=data["code"],
+            new_code_name=data["new_code"],
+            turn_index=data["turn"],
+            start=data["start"],
+            end=data["end"],
+            expected_text=data["text"],
         )
     except ValidationError as exc:
         return _error(exc, status=409 if services.TEXT_CHANGED in exc.messages else 400)
@@ -99,17 +73,17 @@ def apply_coding(request: HttpRequest, slug: str, transcript_uuid: UUID) -> Json
 def change_coding(request: HttpRequest, slug: str, coding_uuid: UUID) -> JsonResponse:
     coding = get_coding_for_user(request, slug, coding_uuid, write=True)
     try:
-        data = _body(request)
-        code, new_name = None, ""
-        if data.get("code") or data.get("new_code"):
-            code, new_name = _code(coding.transcript.study_id, data)
+        form = ChangeCodingForm(_body(request), study=coding.transcript.study)
+        if not form.is_valid():
+            return JsonResponse({"error": form_errors(form)}, status=400)
+        data = form.cleaned_data
         placed = services.change_coding(
             coding=coding,
             user=request.user,  # type: ignore[arg-type]
-            start=_int(data, "start") if "start" in data else None,
-            end=_int(data, "end") if "end" in data else None,
-            code=code,
-            new_code_name=new_name,
+            start=data["start"],
+            end=data["end"],
+            code=data["code"],
+            new_code_name=data["new_code"],
         )
     except ValidationError as exc:
         return _error(exc, status=409 if "removed in the meantime" in " ".join(exc.messages) else 400)

@@ -44,12 +44,29 @@ def retrieval(request: HttpRequest, slug: str) -> HttpResponse:
         page_number, pages = 1, 1
     params = request.GET.copy()
     params.pop("page", None)
+    # The form's choices with their state worked out here: a study has hundreds of codes and
+    # documents, and a template comparing each against the query costs more than the query.
+    codes = [
+        {
+            "uuid": str(row.code.uuid),
+            "name": row.code.name,
+            "colour": row.code.colour,
+            "depth": row.depth,
+            "checked": str(row.code.uuid) in form["codes"],
+            "excluded": str(row.code.uuid) in form["exclude"],
+        }
+        for row in codebook_tree(study=study, user=request.user, counts=False)
+    ]
+    documents = [
+        {"uuid": str(uuid), "title": title, "selected": str(uuid) in form["documents"]}
+        for uuid, title in Transcript.objects.filter(study=study).order_by("title").values_list("uuid", "title")
+    ]
     return render(
         request,
         "coding/retrieval.html",
-        {"study": study, "tree": codebook_tree(study=study, user=request.user), "form": form, "errors": errors, "result": page,
+        {"study": study, "codes": codes, "form": form, "errors": errors, "result": page,
          "page_number": page_number, "pages": pages, "query_string": params.urlencode(), "searched": searched,
-         "documents": Transcript.objects.filter(study=study).order_by("title").values("uuid", "title"),
+         "documents": documents,
          "coders": User.objects.filter(memberships__study=study).order_by("username")},
         status=400 if errors else 200,
     )  # fmt: skip

@@ -70,3 +70,12 @@ def test_viewer_cannot_code(team: Team) -> None:
     url = reverse("coding:apply", args=[team.study.slug, transcript.uuid])
     assert _post(team.client("viewer"), url, {"code": str(code.uuid), "start": 0, "end": 5}).status_code == 403
     assert not Coding.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_selection_across_turns_sends_null_text_and_is_coded(team: Team) -> None:
+    transcript, code = make_transcript(team.study), make_code(team.study)
+    url = reverse("coding:apply", args=[team.study.slug, transcript.uuid])
+    body = json.dumps({"code": str(code.uuid), "start": 10, "end": 60, "text": None})
+    response = csrf_post(team.client("coder"), url, body, content_type="application/json")
+    assert response.status_code == 201 and response.json()["coding"]["end"] == 60

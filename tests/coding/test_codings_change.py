@@ -31,3 +31,25 @@ def test_change_removed_coding_is_409(team: Team) -> None:
     url = reverse("coding:change", args=[team.study.slug, coding.uuid])
     response = csrf_post(team.client("coder"), url, json.dumps({"end": 8}), content_type="application/json")
     assert response.status_code == 409
+
+
+@pytest.mark.django_db
+def test_change_to_an_unknown_code_is_refused_and_changes_nothing(team: Team) -> None:
+    transcript, a = make_transcript(team.study), make_code(team.study, "A")
+    coding = Coding.objects.create(transcript=transcript, code=a, start=0, end=5, coder=team.coder)
+    url = reverse("coding:change", args=[team.study.slug, coding.uuid])
+    body = json.dumps({"code": "00000000-0000-0000-0000-000000000001"})
+    response = csrf_post(team.client("coder"), url, body, content_type="application/json")
+    assert response.status_code == 400 and "codebook" in response.json()["error"]
+    assert Coding.objects.get(retired_at=None).pk == coding.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [{"start": "x"}, {"end": -3}, {"start": True}])
+def test_malformed_offsets_get_a_clear_message(team: Team, body: dict[str, object]) -> None:
+    transcript, a = make_transcript(team.study), make_code(team.study, "A")
+    coding = Coding.objects.create(transcript=transcript, code=a, start=0, end=5, coder=team.coder)
+    url = reverse("coding:change", args=[team.study.slug, coding.uuid])
+    response = csrf_post(team.client("coder"), url, json.dumps(body), content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]
+    assert Coding.objects.get(retired_at=None).pk == coding.pk
