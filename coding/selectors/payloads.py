@@ -12,16 +12,24 @@ from ..models import Code, Coding
 from .codebook import study_codes
 from .visibility import transcript_codings, visible_retired_since
 
+PAYLOAD_FIELDS = ("uuid", "code_id", "start", "end", "coder_id", "created_at", "needs_review")
+
 
 def coding_payload(coding: Coding) -> dict[str, Any]:
+    return coding_row_payload({name: getattr(coding, name) for name in PAYLOAD_FIELDS})
+
+
+def coding_row_payload(row: dict[str, Any]) -> dict[str, Any]:
+    """`coding_payload` of a `.values()` row (uuid, code_id, start, end, coder_id, created_at,
+    needs_review), for pages that draw thousands of codings."""
     return {
-        "id": str(coding.uuid),
-        "code": coding.code_id,
-        "start": coding.start,
-        "end": coding.end,
-        "coder": coding.coder_id,
-        "at": coding.created_at.isoformat(),
-        "review": coding.needs_review,
+        "id": str(row["uuid"]),
+        "code": row["code_id"],
+        "start": row["start"],
+        "end": row["end"],
+        "coder": row["coder_id"],
+        "at": row["created_at"].isoformat(),
+        "review": row["needs_review"],
     }
 
 

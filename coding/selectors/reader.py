@@ -11,7 +11,7 @@ from accounts.models import User
 from interviews.models import AttributeValue, Participant, SpeakerTurn, Transcript
 
 from .codebook import study_codes
-from .payloads import code_payload, coding_payload
+from .payloads import PAYLOAD_FIELDS, code_payload, coding_row_payload
 from .visibility import transcript_codings
 
 
@@ -60,21 +60,24 @@ def reader_context(*, transcript: Transcript, user: User | Any) -> dict[str, Any
         .order_by("label")
     )
     codes = list(study_codes(study=transcript.study))
-    codings = list(transcript_codings(transcript=transcript, user=user).order_by("start", "end"))
-    coder_ids = {c.coder_id for c in codings if c.coder_id}
+    # Plain rows, not model instances: a transcript may hold thousands of codings.
+    codings = list(
+        transcript_codings(transcript=transcript, user=user).order_by("start", "end").values(*PAYLOAD_FIELDS)
+    )
+    coder_ids = {c["coder_id"] for c in codings if c["coder_id"]}
     if getattr(user, "pk", None):
         coder_ids.add(user.pk)
     coders = {u.pk: str(u) for u in User.objects.filter(pk__in=coder_ids)}
     counts: dict[int, int] = {}
     for coding in codings:
-        counts[coding.code_id] = counts.get(coding.code_id, 0) + 1
+        counts[coding["code_id"]] = counts.get(coding["code_id"], 0) + 1
     return {
         "turns": turns,
         "participants": participants,
         "codes": codes,
         "code_counts": counts,
         "codes_json": [code_payload(c) for c in codes],
-        "codings_json": [coding_payload(c) for c in codings],
+        "codings_json": [coding_row_payload(c) for c in codings],
         "coders_json": coders,
         "memos": list(transcript.memos.filter(deleted_at__isnull=True).select_related("author")),
         "memo_target": "transcript",
