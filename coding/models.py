@@ -129,17 +129,15 @@ class Coding(models.Model):
             ),
         ]
         indexes = [
-            # Counts per code over a study: an index-only scan.
+            # A study's live codings by code, then transcript and position: counts per code (an
+            # index-only scan), a code's codings (merge, split, retrieval) and "a coding of code C
+            # in transcript T overlapping [s, e)" (retrieval's AND) all read one range of it. A
+            # coder's own codings of a code in a transcript (joins on apply) come from
+            # `coding_unique_live`.
             models.Index(
-                fields=["study", "code"], condition=models.Q(retired_at__isnull=True), name="coding_live_study_code"
-            ),
-            # A code's codings: merge, split, retrieval, and "a coding of code C in transcript T
-            # overlapping [s, e)" (retrieval's AND). A coder's own codings of a code in one
-            # transcript, as applying joins them, come from `coding_unique_live`.
-            models.Index(
-                fields=["code", "transcript", "start"],
+                fields=["study", "code", "transcript", "start"],
                 condition=models.Q(retired_at__isnull=True),
-                name="coding_live_code_text",
+                name="coding_live_study_code",
             ),
             # Retired rows: by the batch that retired them (undo) and by transcript (the poll,
             # re-anchoring). Live rows of a transcript come from `coding_unique_live`. Deleting a

@@ -112,7 +112,7 @@ def apply_autocode(
     now = timezone.now()
     existing = list(
         Coding.objects.live()
-        .filter(code=code, coder=user, transcript_id__in=transcripts)
+        .filter(study=study, code=code, coder=user, transcript_id__in=transcripts)
         .values_list("pk", "transcript_id", "text_version", "start", "end")
     )
     versions = {tid: t.text_version for tid, t in transcripts.items()}

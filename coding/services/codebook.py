@@ -270,7 +270,7 @@ def merge_codes(*, source: Code, target: Code, user: User | None) -> MergeOutcom
     batch = new_batch()
     study = source.study
     now = timezone.now()
-    live = Coding.objects.live()
+    live = Coding.objects.live().filter(study_id=source.study_id)  # leads the live-codings index
     # A source coding with a partner (the same coder's coding of either code, overlapping or
     # touching it) joins a union; the others are copied one for one.
     partner = live.filter(

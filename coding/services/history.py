@@ -132,7 +132,7 @@ def _invert(entry: LogEntry, now: Any) -> None:
         if code is None:
             raise UndoRefused("A code in this change no longer exists.")
         if action == "create":
-            later = Coding.objects.live().filter(code=code).exclude(batch=entry.batch).exists()
+            later = Coding.objects.live().filter(study_id=code.study_id, code=code).exclude(batch=entry.batch).exists()
             if later:
                 raise UndoRefused(f"“{code.name}” has been used for coding since it was created; delete it instead.")
             code.deleted_at = now
