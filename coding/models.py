@@ -129,15 +129,19 @@ class Coding(models.Model):
             ),
         ]
         indexes = [
-            # A study's live codings by code, then transcript and position: counts per code (an
-            # index-only scan), a code's codings (merge, split, retrieval) and "a coding of code C
-            # in transcript T overlapping [s, e)" (retrieval's AND) all read one range of it. A
-            # coder's own codings of a code in a transcript (joins on apply) come from
-            # `coding_unique_live`.
+            # Counts per code over a study: an index-only scan of the narrowest index (a wider
+            # one made the count three times slower at 1,000,000 codings).
+            models.Index(
+                fields=["study", "code"], condition=models.Q(retired_at__isnull=True), name="coding_live_study_code"
+            ),
+            # A study's codings of a code by transcript and position: a code's codings (merge,
+            # split, retrieval) and "a coding of code C in transcript T overlapping [s, e)"
+            # (retrieval's AND), whose plan must not depend on fresh statistics. A coder's own
+            # codings of a code in a transcript (joins on apply) come from `coding_unique_live`.
             models.Index(
                 fields=["study", "code", "transcript", "start"],
                 condition=models.Q(retired_at__isnull=True),
-                name="coding_live_study_code",
+                name="coding_live_code_text",
             ),
             # Retired rows: by the batch that retired them (undo) and by transcript (the poll,
             # re-anchoring). Live rows of a transcript come from `coding_unique_live`. Deleting a
