@@ -84,7 +84,7 @@ def _undo_codings(*, study: Study, batch: UUID, undo: UUID, now: Any, memo_moves
     from interviews.models import Transcript
 
     from ..models import Coding, Memo
-    from .rows import copy_rows, retire
+    from .rows import carry_memos, copy_rows, retire
 
     # Rows on their transcript's current text version (a semi-join the planner keeps cheap even
     # when its estimates lag behind a large change in the same transaction).
@@ -106,8 +106,6 @@ def _undo_codings(*, study: Study, batch: UUID, undo: UUID, now: Any, memo_moves
     retired = retire(inserted, batch=undo, now=now)
     inserted_again = copy_rows(restored, batch=undo, now=now, ignore_conflicts=True)
     replacements = Coding.objects.filter(study=study, batch=undo)
-    from .rows import carry_memos
-
     carry_memos(replacements)
     # Memos joined into a union go back to the coding they were on (the change recorded it).
     back = dict(carried) | {memo: old for memo, old in memo_moves}
