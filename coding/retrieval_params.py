@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from uuid import UUID
 
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
@@ -21,6 +22,16 @@ def _ids(values: list[str], allowed: dict[str, int]) -> list[int]:
     return [allowed[v] for v in values if v in allowed]
 
 
+def _uuids(values: list[str]) -> list[UUID]:
+    found = []
+    for value in values:
+        try:
+            found.append(UUID(value))
+        except ValueError:
+            continue
+    return found
+
+
 def _date(value: str, end: bool = False) -> dt.datetime | None:
     try:
         day = dt.date.fromisoformat(value)
@@ -34,9 +45,22 @@ def retrieval_query(
     *, study: Study, data: MultiValueDict[str, str]
 ) -> tuple[RetrievalQuery, dict[str, Any], list[str]]:
     """The query, the form's values to show again, and the errors (of the attribute filter)."""
-    codes = {str(c.uuid): c.pk for c in Code.objects.alive().filter(study=study)}
-    transcripts = {str(t.uuid): t.pk for t in Transcript.objects.filter(study=study).only("uuid")}
-    coders = {u.username: u.pk for u in User.objects.filter(memberships__study=study)}
+    # Only the codes, documents and coders named (a study may have hundreds of each); unknown
+    # or malformed ones are ignored, as a stale link should be.
+    named_codes = _uuids([*data.getlist("code"), *data.getlist("exclude")])
+    codes = {
+        str(uuid): pk
+        for uuid, pk in Code.objects.alive().filter(study=study, uuid__in=named_codes).values_list("uuid", "pk")
+    }
+    transcripts = {
+        str(uuid): pk
+        for uuid, pk in Transcript.objects.filter(study=study, uuid__in=_uuids(data.getlist("document"))).values_list(
+            "uuid", "pk"
+        )
+    }
+    coders = dict(
+        User.objects.filter(memberships__study=study, username__in=data.getlist("coder")).values_list("username", "pk")
+    )
     errors: list[str] = []
     query = RetrievalQuery(
         codes=_ids(data.getlist("code"), codes),
