@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
 from interviews.access import get_transcript_for_user
+from studies.models import Study
 
 from ..access import get_coding_for_user
 from ..forms import ApplyCodingForm, ChangeCodingForm, form_errors
@@ -39,15 +40,22 @@ def _error(exc: ValidationError, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": " ".join(exc.messages)}, status=status)
 
 
+def _cleaned(
+    form_class: type[ApplyCodingForm | ChangeCodingForm], request: HttpRequest, study: Study
+) -> dict[str, Any]:
+    """The request's JSON (or form) body through `form_class`; invalid input raises with its message."""
+    form = form_class(_body(request), study=study)
+    if not form.is_valid():
+        raise ValidationError(form_errors(form))
+    return form.cleaned_data
+
+
 @login_required
 @require_POST
 def apply_coding(request: HttpRequest, slug: str, transcript_uuid: UUID) -> JsonResponse:
     transcript = get_transcript_for_user(request, slug, transcript_uuid, write=True)
     try:
-        form = ApplyCodingForm(_body(request), study=transcript.study)
-        if not form.is_valid():
-            return JsonResponse({"error": form_errors(form)}, status=400)
-        data = form.cleaned_data
+        data = _cleaned(ApplyCodingForm, request, transcript.study)
         applied = services.apply_coding_with_code(
             transcript=transcript,
             coder=request.user,  # type: ignore[arg-type]
@@ -73,10 +81,7 @@ def apply_coding(request: HttpRequest, slug: str, transcript_uuid: UUID) -> Json
 def change_coding(request: HttpRequest, slug: str, coding_uuid: UUID) -> JsonResponse:
     coding = get_coding_for_user(request, slug, coding_uuid, write=True)
     try:
-        form = ChangeCodingForm(_body(request), study=coding.transcript.study)
-        if not form.is_valid():
-            return JsonResponse({"error": form_errors(form)}, status=400)
-        data = form.cleaned_data
+        data = _cleaned(ChangeCodingForm, request, coding.transcript.study)
         placed = services.change_coding(
             coding=coding,
             user=request.user,  # type: ignore[arg-type]
