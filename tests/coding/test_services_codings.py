@@ -134,3 +134,29 @@ def test_apply_refuses_when_the_text_changed_since_it_was_read(team: Team) -> No
     with pytest.raises(ValidationError, match="corrected in the meantime"):
         apply_coding(transcript=stale, code=code, start=0, end=5, coder=team.coder)
     assert not Coding.objects.exists()
+
+
+@pytest.mark.django_db
+def test_deleting_a_transcript_a_code_or_a_coder_takes_their_codings_with_them(team: Team) -> None:
+    """Codings carry no database foreign-key constraints (for bulk speed); Django's on_delete
+    rules must still apply: CASCADE for transcript and code, SET_NULL for the coder."""
+    from accounts.models import User
+
+    transcript, code, other = make_transcript(team.study), make_code(team.study), make_code(team.study, "Other")
+    apply_coding(transcript=transcript, code=code, start=0, end=5, coder=team.coder)
+    kept, _ = apply_coding(transcript=transcript, code=other, start=6, end=9, coder=team.coder)
+    code.delete()
+    assert list(Coding.objects.values_list("pk", flat=True)) == [kept.pk]
+    User.objects.filter(pk=team.coder.pk).delete()
+    assert Coding.objects.get().coder_id is None
+    transcript.delete()
+    assert not Coding.objects.exists()
+
+
+@pytest.mark.django_db
+def test_deleting_a_study_takes_its_codings_and_history_with_it(team: Team) -> None:
+    transcript, code = make_transcript(team.study), make_code(team.study)
+    coding, _ = apply_coding(transcript=transcript, code=code, start=0, end=5, coder=team.coder)
+    remove_coding(coding=coding, user=team.coder)
+    team.study.delete()
+    assert not Coding.objects.exists() and not LogEntry.objects.exists()
