@@ -22,6 +22,7 @@ from studies.staging import StagedUploadExpired, apply_staged_upload, get_staged
 from ..access import get_code_for_user
 from ..codebook_io import PATH_SEPARATOR, code_paths, parse_csv, parse_indented, validate_plan
 from ..exports import codebook_export as codebook_export_file
+from ..forms import CodeMergeForm, CodeMoveForm, CodeSplitForm, form_errors
 from ..models import Code
 from ..selectors import codebook_tree, study_codes, visible_codings
 from ..selectors.codebook import with_urls
@@ -122,19 +123,17 @@ def code_move(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpResponse:
     """Move by keyboard buttons (direction) or by drag and drop (parent + position)."""
     code = get_code_for_user(request, slug, code_uuid, write=True)
     user = acting_user(request)
-    direction = request.POST.get("direction", "")
+    form = CodeMoveForm(request.POST, study=code.study)
     try:
-        if direction:
-            services.move_code_by(code=code, user=user, direction=direction)
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        data = form.cleaned_data
+        if data["direction"]:
+            services.move_code_by(code=code, user=user, direction=data["direction"])
         else:
-            parent_uuid = request.POST.get("parent", "")
-            parent = _live_code(code.study, parent_uuid)
-            if parent_uuid and parent is None:
-                raise ValidationError("The new parent is not in this codebook.")
-            position = request.POST.get("position")
-            services.move_code(code=code, user=user, parent=parent, position=int(position) if position else None)
-    except (ValidationError, ValueError) as exc:
-        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else "Bad position."
+            services.move_code(code=code, user=user, parent=data["parent"], position=data["position"])
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
         if request.headers.get("Accept") == "application/json":
             return JsonResponse({"error": message}, status=400)
         messages.error(request, message)
@@ -148,10 +147,11 @@ def code_move(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpResponse:
 @require_POST
 def code_merge(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpResponse:
     source = get_code_for_user(request, slug, code_uuid, write=True)
-    target = _live_code(source.study, request.POST.get("target", ""))
-    if target is None:
-        messages.error(request, "Choose the code to merge into.")
+    form = CodeMergeForm(request.POST, study=source.study)
+    if not form.is_valid():
+        messages.error(request, form_errors(form, labels=False))
         return redirect("coding:code_detail", slug=slug, code_uuid=source.uuid)
+    target = form.cleaned_data["target"]
     try:
         outcome = services.merge_codes(source=source, target=target, user=acting_user(request))
     except ValidationError as exc:
@@ -169,9 +169,12 @@ def code_merge(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpResponse
 @require_POST
 def code_split(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpResponse:
     source = get_code_for_user(request, slug, code_uuid, write=True)
+    form = CodeSplitForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ValidationError(form_errors(form, labels=False))
         outcome = services.split_code(
-            source=source, coding_uuids=request.POST.getlist("codings"), new_name=request.POST.get("name", ""),
+            source=source, coding_uuids=form.cleaned_data["codings"], new_name=form.cleaned_data["name"],
             user=acting_user(request),
         )  # fmt: skip
     except ValidationError as exc:

@@ -109,3 +109,26 @@ def test_move_follows_next_within_the_site(team: Team) -> None:
     target = reverse("coding:code_detail", args=[team.study.slug, code.uuid])
     response = csrf_post(team.client("coder"), url, {"direction": "up", "next": target})
     assert response["Location"] == target
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("view", "data", "message"),
+    [
+        ("code_merge", {}, "Choose the code to merge into."),
+        ("code_merge", {"target": "not-a-uuid"}, "Choose the code to merge into."),
+        ("code_split", {"codings": ["x"]}, "Name the new code."),
+        ("code_move", {"position": "first"}, "whole number"),
+        ("code_move", {"parent": "00000000-0000-0000-0000-000000000009"}, "not in this codebook"),
+        ("code_move", {"direction": "sideways"}, "sideways"),
+    ],
+)
+def test_bad_codebook_posts_get_a_clear_message_and_change_nothing(
+    team: Team, view: str, data: dict[str, object], message: str
+) -> None:
+    code = services.create_code(study=team.study, user=None, name="A")
+    client = team.client("coder")
+    response = csrf_post(client, reverse(f"coding:{view}", args=[team.study.slug, code.uuid]), data)
+    assert response.status_code == 302
+    assert message in client.get(response.url).content.decode()
+    assert list(Code.objects.values_list("name", "parent", "order", "deleted_at")) == [("A", None, 1, None)]
