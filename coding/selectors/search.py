@@ -58,7 +58,10 @@ def search_hits(
     *, study: Study, pattern: re.Pattern[str], transcripts: list[int] | None = None, speaker_role: str = ""
 ) -> list[Hit]:
     """Matches of `pattern` in the study's transcripts (speech only), in document order."""
-    documents = list(Transcript.objects.filter(study=study).only("uuid", "title", "text").order_by("title"))
+    # The text version with the text: the hits' offsets are only good for that version.
+    documents = list(
+        Transcript.objects.filter(study=study).only("uuid", "title", "text", "text_version").order_by("title")
+    )
     if transcripts:
         wanted = set(transcripts)
         documents = [d for d in documents if d.pk in wanted]

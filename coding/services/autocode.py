@@ -17,7 +17,7 @@ from ..models import Code, Coding
 from ..selectors.search import Hit
 from .codebook import find_or_create_code
 from .history import new_batch, record
-from .rows import join_memos, retire
+from .rows import join_memos, lock_transcripts, retire
 
 SCOPES = ("match", "sentence", "turn")
 
@@ -110,6 +110,10 @@ def apply_autocode(
         if hit.transcript.study_id != study.pk or not 0 <= hit.start < hit.end <= len(hit.transcript.text):
             raise ValidationError("A hit lies outside its document; search again.")
     now = timezone.now()
+    # The hits were found in the text as it was read; refuse if a document was corrected since.
+    current = dict(lock_transcripts(list(transcripts)))
+    if any(current.get(tid) != t.text_version for tid, t in transcripts.items()):
+        raise ValidationError("A document was corrected in the meantime; search again.")
     existing = list(
         Coding.objects.live()
         .filter(study=study, code=code, coder=user, transcript_id__in=transcripts)

@@ -16,7 +16,7 @@ from studies.models import Study
 
 from ..models import Code, Coding, Memo
 from .history import new_batch, record
-from .rows import carry_memos, copy_rows, join_memos, retire
+from .rows import carry_memos, copy_rows, join_memos, lock_transcripts, retire
 
 EDITABLE_FIELDS = (
     "name",
@@ -271,6 +271,7 @@ def merge_codes(*, source: Code, target: Code, user: User | None) -> MergeOutcom
     study = source.study
     now = timezone.now()
     live = Coding.objects.live().filter(study_id=source.study_id)  # leads the live-codings index
+    lock_transcripts(live.filter(code_id__in=(source.pk, target.pk)).values("transcript_id"))
     # A source coding with a partner (the same coder's coding of either code, overlapping or
     # touching it) joins a union; the others are copied one for one.
     partner = live.filter(
@@ -344,6 +345,7 @@ def split_code(*, source: Code, coding_uuids: list[str], new_name: str, user: Us
         raise ValidationError("Choose at least one coding to move to the new code.")
     batch = new_batch()
     now = timezone.now()
+    lock_transcripts(chosen.values("transcript_id"))
     new_code = create_code(study=source.study, user=user, name=new_name, parent=source.parent, batch=batch)
     chosen_ids = list(chosen.values_list("pk", flat=True))
     moved = copy_rows(

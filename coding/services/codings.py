@@ -23,7 +23,7 @@ from interviews.models import SpeakerTurn, Transcript
 from ..models import Code, Coding
 from .codebook import find_or_create_code
 from .history import new_batch, record
-from .rows import join_memos, retire
+from .rows import join_memos, lock_transcripts, retire
 
 TEXT_CHANGED = "The text of this document was corrected in the meantime; reload it and try again."
 
@@ -108,9 +108,10 @@ def _place(
     if touching:
         start = min(start, *(c.start for c in touching))
         end = max(end, *(c.end for c in touching))
-        retire(Coding.objects.filter(pk__in=[c.pk for c in touching]), batch=batch, now=now)
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # a failed insert also undoes the joined codings' retirement
+            if touching:
+                retire(Coding.objects.filter(pk__in=[c.pk for c in touching]), batch=batch, now=now)
             coding = Coding.objects.create(
                 study_id=transcript.study_id,
                 transcript=transcript,
@@ -233,6 +234,7 @@ def code_turn(*, turn: SpeakerTurn, code: Code, coder: User) -> tuple[Coding, bo
 @transaction.atomic
 def remove_coding(*, coding: Coding, user: User, batch: UUID | None = None) -> Coding:
     """Retire a live coding; removing one that is already gone changes nothing."""
+    lock_transcripts([coding.transcript_id])
     batch = batch or new_batch()
     if retire(Coding.objects.filter(pk=coding.pk), batch=batch, now=timezone.now()):
         transcript, code = coding.transcript, coding.code

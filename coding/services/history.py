@@ -79,12 +79,12 @@ def _code_by_uuid(value: str | None) -> Any:
 def _undo_codings(*, study: Study, batch: UUID, undo: UUID, now: Any, memo_moves: list[list[int]]) -> tuple[int, int]:
     """Retire what `batch` inserted and insert again what it retired, on each transcript's
     current text version (a correction re-anchored both with the batch kept). Set-based."""
-    from django.db.models import Exists, OuterRef
+    from django.db.models import Exists, OuterRef, Q
 
     from interviews.models import Transcript
 
     from ..models import Coding, Memo
-    from .rows import carry_memos, copy_rows, retire
+    from .rows import carry_memos, copy_rows, lock_transcripts, retire
 
     # Rows on their transcript's current text version (a semi-join the planner keeps cheap even
     # when its estimates lag behind a large change in the same transaction).
@@ -92,28 +92,85 @@ def _undo_codings(*, study: Study, batch: UUID, undo: UUID, now: Any, memo_moves
         Exists(Transcript.objects.filter(pk=OuterRef("transcript_id"), text_version=OuterRef("text_version"))),
         study=study,
     )
+    lock_transcripts(
+        Coding.objects.filter(study=study)
+        .filter(Q(batch=batch) | Q(retired_at__isnull=False, retired_batch=batch))
+        .values("transcript_id")
+    )
     inserted = current.filter(batch=batch)
     if inserted.filter(retired_at__isnull=False).exclude(retired_batch=batch).exists():
         raise UndoRefused("Some codings of this change were changed or removed since; undo those changes first.")
     # `retired_at` is stated so that the partial index on retired rows' batch is used.
     restored = current.filter(retired_at__isnull=False, retired_batch=batch).exclude(batch=batch)
-    # Memos that the change carried to a new row go back with the row it replaced.
-    carried = list(
-        Memo.objects.filter(
-            coding__in=inserted, coding__replaces__retired_at__isnull=False, coding__replaces__retired_batch=batch
-        ).values_list("pk", "coding__replaces_id")
+    # Memos on rows the change inserted go back to the row it replaced (found on the version the
+    # change was made on, through any correction's copies), and memos it joined into a union go
+    # back to the coding they were on (the change recorded which).
+    on_inserted = list(Memo.objects.filter(coding__in=inserted).values_list("pk", "coding_id"))
+    original = _through_corrections({c for _, c in on_inserted if c is not None}, forward=False)
+    replaced = dict(
+        Coding.objects.filter(
+            pk__in=set(original.values()), replaces__retired_at__isnull=False, replaces__retired_batch=batch
+        ).values_list("pk", "replaces_id")
     )
+    back = {memo: replaced[original[c]] for memo, c in on_inserted if c is not None and original[c] in replaced}
+    back |= {memo: old for memo, old in memo_moves}
     retired = retire(inserted, batch=undo, now=now)
     inserted_again = copy_rows(restored, batch=undo, now=now, ignore_conflicts=True)
     replacements = Coding.objects.filter(study=study, batch=undo)
+    if replacements.filter(Exists(_touching_live(exclude_self=True))).exists():
+        raise UndoRefused(
+            "A coding made since overlaps one that this undo would bring back (same code and coder); "
+            "remove or change it first."
+        )
     carry_memos(replacements)
-    # Memos joined into a union go back to the coding they were on (the change recorded it).
-    back = dict(carried) | {memo: old for memo, old in memo_moves}
     if back:
-        new_of = dict(replacements.filter(replaces_id__in=set(back.values())).values_list("replaces_id", "pk"))
-        memos = [Memo(pk=pk, coding_id=new_of[old]) for pk, old in back.items() if old in new_of]
+        now_of = _through_corrections(set(back.values()), forward=True)
+        new_of = dict(replacements.filter(replaces_id__in=set(now_of.values())).values_list("replaces_id", "pk"))
+        memos = [Memo(pk=pk, coding_id=new_of[now_of[old]]) for pk, old in back.items() if now_of.get(old) in new_of]
         Memo.objects.bulk_update(memos, ["coding"])
     return retired, inserted_again
+
+
+def _touching_live(*, exclude_self: bool) -> Any:
+    """Live codings of the outer row's transcript version, code and coder that overlap or touch it."""
+    from django.db.models import OuterRef
+
+    from ..models import Coding
+
+    rows = Coding.objects.live().filter(
+        transcript_id=OuterRef("transcript_id"),
+        text_version=OuterRef("text_version"),
+        code_id=OuterRef("code_id"),
+        coder_id=OuterRef("coder_id"),
+        start__lte=OuterRef("end"),
+        end__gte=OuterRef("start"),
+    )
+    return rows.exclude(pk=OuterRef("pk")) if exclude_self else rows
+
+
+def _through_corrections(ids: set[int], *, forward: bool) -> dict[int, int]:
+    """Each coding row id → the row that carries it on the latest text version (`forward`) or on
+    the version it was made on (not `forward`), following re-anchoring copies, which point back
+    with `replaces` from the next version. One query per correction in between."""
+    from django.db.models import F
+
+    from ..models import Coding
+
+    result = {pk: pk for pk in ids}
+    frontier = set(ids)
+    while frontier:
+        twins = Coding.objects.filter(text_version=F("replaces__text_version") + 1)
+        if forward:
+            step = dict(twins.filter(replaces_id__in=frontier).values_list("replaces_id", "pk"))
+        else:
+            step = dict(twins.filter(pk__in=frontier).values_list("pk", "replaces_id"))
+        if not step:
+            break
+        for start, at in result.items():
+            if at in step:
+                result[start] = step[at]
+        frontier = set(step.values())
+    return result
 
 
 def _invert(entry: LogEntry, now: Any) -> None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from interviews.models import Transcript
 
 from ..models import Coding
-from .rows import carry_memos, retire
+from .rows import carry_memos, join_memos, retire
 
 
 @dataclass
@@ -45,7 +45,8 @@ def reanchor_codings(
     rows = list(Coding.objects.filter(transcript=transcript, text_version=old_version).order_by("pk"))
     moved = flagged = unchanged = 0
     twins: list[Coding] = []
-    live_keys: set[tuple[int, int | None, int, int]] = set()
+    live_twins: dict[tuple[int, int | None, int, int], Coding] = {}
+    collapsed: list[tuple[Coding, Coding]] = []
     for row in rows:
         start, end, touched = map_span(row.start, row.end)
         if end <= start:
@@ -54,27 +55,33 @@ def reanchor_codings(
             end = start + 1
             touched = True
         retired_at, retired_batch = row.retired_at, row.retired_batch
+        key = (row.code_id, row.coder_id, start, end)
+        kept = live_twins.get(key) if retired_at is None else None
+        if kept is not None:
+            # Two codings of one coder and code now fall on the same words: keep one live.
+            retired_at, retired_batch, touched = now, batch, True
         if retired_at is None:
-            key = (row.code_id, row.coder_id, start, end)
-            if key in live_keys:
-                # Two codings of one coder and code now fall on the same words: keep one live.
-                retired_at, retired_batch, touched = now, batch, True
-            live_keys.add(key)
             if touched:
                 flagged += 1
             elif (start, end) == (row.start, row.end):
                 unchanged += 1
             else:
                 moved += 1
-        twins.append(
-            Coding(
-                study_id=row.study_id, transcript_id=row.transcript_id, text_version=new_version, code_id=row.code_id,
-                start=start, end=end, coder_id=row.coder_id, created_at=row.created_at, batch=row.batch,
-                retired_at=retired_at, retired_batch=retired_batch, replaces_id=row.pk,
-                needs_review=row.needs_review or touched,
-            )
+        twin = Coding(
+            study_id=row.study_id, transcript_id=row.transcript_id, text_version=new_version, code_id=row.code_id,
+            start=start, end=end, coder_id=row.coder_id, created_at=row.created_at, batch=row.batch,
+            retired_at=retired_at, retired_batch=retired_batch, replaces_id=row.pk,
+            needs_review=row.needs_review or touched,
         )  # fmt: skip
+        twins.append(twin)
+        if kept is not None:
+            collapsed.append((twin, kept))
+        elif retired_at is None:
+            live_twins[key] = twin
     retire(Coding.objects.filter(transcript=transcript, text_version=old_version), batch=batch, now=now)
     Coding.objects.bulk_create(twins, batch_size=2000)
     carry_memos(Coding.objects.filter(transcript=transcript, text_version=new_version))
+    if collapsed:
+        # Memos of a coding that now duplicates another go with the one kept live.
+        join_memos({twin.pk: kept.pk for twin, kept in collapsed})
     return ReanchorOutcome(moved=moved, flagged=flagged, unchanged=unchanged)

@@ -25,6 +25,21 @@ _COPIED = ("study_id", "transcript_id", "text_version", "code_id", "start", "end
 _IN_INDEX_ORDER = "src.transcript_id, src.coder_id, src.start"
 
 
+def lock_transcripts(transcript_ids: Any) -> list[tuple[int, int]]:
+    """Lock the transcripts (ids or a subquery of them) whose codings an action writes, in id
+    order so two actions never deadlock, and return their (id, current text version). A text
+    correction locks its transcript too, so the two never interleave."""
+    from interviews.models import Transcript
+
+    no_key = connection.features.has_select_for_no_key_update
+    return list(
+        Transcript.objects.filter(pk__in=transcript_ids)
+        .order_by("pk")
+        .select_for_update(no_key=no_key)
+        .values_list("pk", "text_version")
+    )
+
+
 def retire(rows: QuerySet[Coding], *, batch: UUID, now: datetime) -> int:
     """Retire the live rows among `rows` in one UPDATE; returns how many were live."""
     return rows.filter(retired_at__isnull=True).update(retired_at=now, retired_batch=batch)
@@ -76,6 +91,9 @@ def copy_rows(
     retires the live source rows by `batch` too, in the same statement on PostgreSQL (a
     data-modifying WITH: one pass over the rows) and in a second one elsewhere.
     """
+    if retire_sources and (keep_batch or ignore_conflicts or retired is not None):
+        # PostgreSQL's RETURNING would hand over the rows already retired; not needed by any caller.
+        raise ValueError("retire_sources copies live rows as new live rows only.")
     set_values = dict(set_values or {})
     table = connection.ops.quote_name(Coding._meta.db_table)
     source_sql, source_params = rows.values("id").query.sql_with_params()
