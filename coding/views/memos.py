@@ -22,7 +22,7 @@ from studies.models import Study
 
 from ..access import get_memo_for_user
 from ..models import Code, Coding, Memo, MemoTarget
-from ..selectors.visibility import visible_coding
+from ..selectors.visibility import visible_coding, visible_rows
 from ..services import memos as services
 from ..services.codebook import Conflict
 
@@ -69,7 +69,7 @@ def memo_list(request: HttpRequest, slug: str) -> HttpResponse:
             error = " ".join(exc.messages)
     memos = (
         Memo.objects.filter(study=study, deleted_at__isnull=True)
-        .select_related("author", "code", "transcript", "participant", "coding__code")
+        .select_related("author", "code", "transcript", "participant")
         .order_by("-updated_at")
     )
     kind, author = request.GET.get("target", ""), request.GET.get("author", "")
@@ -78,10 +78,18 @@ def memo_list(request: HttpRequest, slug: str) -> HttpResponse:
     if author:
         memos = memos.filter(author__username=author)
     page = Paginator(memos, 30).get_page(request.GET.get("page"))
+    # The codes of memos' codings, read through the visibility rule like every coding.
+    coding_codes = dict(
+        visible_rows(study=study, user=request.user)
+        .filter(pk__in=[m.coding_id for m in page if m.coding_id])
+        .values_list("pk", "code__name")
+    )
+    rows = [(memo, coding_codes.get(memo.coding_id, "") if memo.coding_id else "") for memo in page]
     return render(
         request,
         "coding/memo_list.html",
-        {"study": study, "page": page, "targets": MemoTarget.choices, "kind": kind, "author": author, "error": error,
+        {"study": study, "page": page, "rows": rows, "targets": MemoTarget.choices, "kind": kind, "author": author,
+         "error": error,
          "people": User.objects.filter(memberships__study=study).order_by("username")},
         status=400 if error else 200,
     )  # fmt: skip

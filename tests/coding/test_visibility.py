@@ -103,3 +103,14 @@ def test_counts_on_codebook_dashboard_and_retrieval_are_visible_ones(blind, team
     assert [c.n_codings for c in dashboard.context["codes"]] == [1]
     result = client.get(reverse("coding:retrieval", args=[team.study.slug]), {"code": str(code.uuid)})
     assert result.context["result"].total == 1
+
+
+@pytest.mark.django_db
+def test_memo_list_names_only_visible_codings_codes(blind, team: Team, two_coders) -> None:  # type: ignore[no-untyped-def]
+    from coding.services.memos import create_memo
+
+    _, code, mine, theirs = two_coders
+    create_memo(study=team.study, author=team.owner, target="coding", obj=theirs, title="", body="on theirs")
+    create_memo(study=team.study, author=team.coder, target="coding", obj=mine, title="", body="on mine")
+    rows = team.client("coder").get(reverse("coding:memo_list", args=[team.study.slug])).context["rows"]
+    assert sorted((memo.body, label) for memo, label in rows) == [("on mine", code.name), ("on theirs", "")]
