@@ -45,6 +45,8 @@ def _subject(study: Study, user: Any, target: str, uuid: str) -> Any | None:
     if model is Coding:
         # Codings are read only through the visibility selector (blind rounds hide some).
         subject: Any = visible_coding(study=study, user=user, uuid=value)
+        if subject is not None and subject.retired_at is not None:
+            subject = None  # a removed or replaced coding takes no new memos
     else:
         subject = model._default_manager.filter(uuid=value, study=study).first()
     if subject is None:

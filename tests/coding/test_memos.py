@@ -92,3 +92,15 @@ def test_edit_conflict_delete_and_undo(team: Team) -> None:
     assert Memo.objects.get(pk=memo.pk).deleted_at is not None
     undo_last(study=team.study, user=team.coder)
     assert Memo.objects.get(pk=memo.pk).deleted_at is None
+
+
+@pytest.mark.django_db
+def test_a_removed_coding_takes_no_new_memo(team: Team) -> None:
+    from coding.services.codings import apply_coding, remove_coding
+    from tests.coding.helpers import make_code, make_transcript
+
+    transcript, code = make_transcript(team.study), make_code(team.study)
+    coding, _ = apply_coding(transcript=transcript, code=code, start=0, end=5, coder=team.coder)
+    remove_coding(coding=coding, user=team.coder)
+    url = reverse("coding:memo_new", args=[team.study.slug])
+    assert team.client("coder").get(url, {"target": "coding", "uuid": str(coding.uuid)}).status_code == 404
