@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -49,16 +49,10 @@ def _check_code(transcript: Transcript, code: Code) -> None:
 
 def lock_transcript(transcript: Transcript) -> None:
     """Serialise writers of one transcript's codings; refuse if its text changed since it was read."""
-    no_key = connection.features.has_select_for_no_key_update
-    current = (
-        Transcript.objects.select_for_update(no_key=no_key)
-        .filter(pk=transcript.pk)
-        .values_list("text_version", flat=True)
-        .first()
-    )
-    if current is None:
+    locked = lock_transcripts([transcript.pk])
+    if not locked:
         raise ValidationError("This document was deleted in the meantime.")
-    if current != transcript.text_version:
+    if locked[0][1] != transcript.text_version:
         raise ValidationError(TEXT_CHANGED)
 
 

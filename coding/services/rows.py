@@ -76,24 +76,19 @@ def copy_rows(
     batch: UUID,
     now: datetime,
     set_values: dict[str, Any] | None = None,
-    retired: tuple[datetime, UUID] | None = None,
-    keep_batch: bool = False,
     ignore_conflicts: bool = False,
     retire_sources: bool = False,
 ) -> int:
     """INSERT ... SELECT a replacement of every row in `rows` (one statement).
 
     Replacements get a new uuid, `replaces` pointing at their source, `created_at` = now and
-    `batch`, with columns overridden by `set_values` (column name → value). `keep_batch`
-    copies the source's `batch` (and `created_at`) instead, as re-anchoring does so that an
-    action stays undoable on the new text version. `retired` inserts them retired.
+    `batch`, with columns overridden by `set_values` (column name → value); they are live.
     `ignore_conflicts` skips rows that would duplicate a live coding. `retire_sources`
     retires the live source rows by `batch` too, in the same statement on PostgreSQL (a
     data-modifying WITH: one pass over the rows) and in a second one elsewhere.
     """
-    if retire_sources and (keep_batch or ignore_conflicts or retired is not None):
-        # PostgreSQL's RETURNING would hand over the rows already retired; not needed by any caller.
-        raise ValueError("retire_sources copies live rows as new live rows only.")
+    if retire_sources and ignore_conflicts:
+        raise ValueError("Retiring the sources and skipping conflicts do not go together.")
     set_values = dict(set_values or {})
     table = connection.ops.quote_name(Coding._meta.db_table)
     source_sql, source_params = rows.values("id").query.sql_with_params()
@@ -106,18 +101,8 @@ def copy_rows(
             params.append(set_values.pop(column))
         else:
             select.append(f"src.{connection.ops.quote_name(column)}")
-    if keep_batch:
-        select += ["src.created_at", "src.batch"]
-    else:
-        select += ["%s", "%s"]
-        params += [_prep("created_at", now), _prep("batch", batch)]
-    if retired is None and keep_batch:
-        select += ["src.retired_at", "src.retired_batch"]
-    elif retired is None:
-        select += ["NULL", "NULL"]
-    else:
-        select += ["%s", "%s"]
-        params += [_prep("retired_at", retired[0]), _prep("retired_batch", retired[1])]
+    select += ["%s", "%s", "NULL", "NULL"]
+    params += [_prep("created_at", now), _prep("batch", batch)]
     select.append("src.id")
     if set_values:
         raise ValueError(f"Cannot set {sorted(set_values)} on copied codings.")
