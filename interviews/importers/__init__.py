@@ -15,10 +15,13 @@ from collections.abc import Callable
 from pathlib import PurePath
 
 from . import formats, safety
-from .base import ImportFailure, ParsedDocument, ParsedTurn, RawTurn
+from .base import ImportFailure, ImportReport, ParsedDocument, ParsedTurn, RawTurn, SpeakerOptions, SpeakerSummary
 from .canonical import build
 
-__all__ = ["SUPPORTED_EXTENSIONS", "ImportFailure", "ParsedDocument", "ParsedTurn", "RawTurn", "parse_document"]
+__all__ = [
+    "SUPPORTED_EXTENSIONS", "ImportFailure", "ImportReport", "ParsedDocument", "ParsedTurn", "RawTurn",
+    "SpeakerOptions", "SpeakerSummary", "parse_document",
+]  # fmt: skip
 
 Reader = Callable[[bytes, str], tuple[list[RawTurn], str]]
 READERS: dict[str, Reader] = {
@@ -90,7 +93,10 @@ def choose_format(filename: str, data: bytes) -> tuple[str, list[str]]:
     return extension, warnings
 
 
-def parse_document(filename: str, data: bytes, *, max_bytes: int) -> ParsedDocument:
+def parse_document(
+    filename: str, data: bytes, *, max_bytes: int, options: SpeakerOptions | None = None
+) -> ParsedDocument:
+    """Parse one file. `options` carries the import preview's choices; None means the detected defaults."""
     if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise ImportFailure(filename, "is empty")
     safety.check_size(data, filename, max_bytes)
