@@ -1,10 +1,14 @@
 """Transcript importers: every source format becomes one canonical text with speaker turns.
 
-`parse_document(filename, data)` is the single entry point. The format is chosen by
-the file's content where its magic bytes say so, else by its extension. A file whose
-content is a different known binary format than its extension claims (a PDF named
-.docx) is read as what it really is, with a warning; a .docx/.odt/.xlsx/.pdf whose
-content is not that format at all is refused with a message naming the file.
+`parse_document(filename, data, max_bytes=..., options=SpeakerOptions(...))` is the single entry
+point. The format is chosen by the file's content where its magic bytes say so, else by its
+extension. A file whose content is a different known binary format than its extension claims (a PDF
+named .docx) is read as what it really is, with a warning; a .docx/.odt/.xlsx/.pdf whose content is
+not that format at all is refused with a message naming the file.
+
+Every format goes through the same speaker steps (see `speakers`): detection of labels, one speaker
+per person whatever the label's spacing or case, attribution of unlabelled paragraphs, renames,
+and one turn for consecutive turns of one speaker. `ParsedDocument.report` says what was found.
 """
 
 from __future__ import annotations
@@ -14,16 +18,17 @@ import zipfile
 from collections.abc import Callable
 from pathlib import PurePath
 
-from . import formats, safety
+from . import formats, safety, speakers
 from .base import ImportFailure, ImportReport, ParsedDocument, ParsedTurn, RawTurn, SpeakerOptions, SpeakerSummary
 from .canonical import build
+from .speakers import label_key, speaker_role
 
 __all__ = [
     "SUPPORTED_EXTENSIONS", "ImportFailure", "ImportReport", "ParsedDocument", "ParsedTurn", "RawTurn",
-    "SpeakerOptions", "SpeakerSummary", "parse_document",
+    "SpeakerOptions", "SpeakerSummary", "label_key", "parse_document", "speaker_role",
 ]  # fmt: skip
 
-Reader = Callable[[bytes, str], tuple[list[RawTurn], str]]
+Reader = Callable[[bytes, str], formats.Source]
 READERS: dict[str, Reader] = {
     "txt": formats.read_text,
     "text": formats.read_text,
@@ -96,13 +101,33 @@ def choose_format(filename: str, data: bytes) -> tuple[str, list[str]]:
 def parse_document(
     filename: str, data: bytes, *, max_bytes: int, options: SpeakerOptions | None = None
 ) -> ParsedDocument:
-    """Parse one file. `options` carries the import preview's choices; None means the detected defaults."""
+    """Parse one file. `options` carries the import preview's choices; None means the detected defaults.
+
+    The result's `report` (ImportReport) describes the speakers found and what looks doubtful; it is
+    filled for every format. Parsing is pure (no database), so a preview can call it again with new
+    options and get exactly what an import with those options would store.
+    """
+    options = options or SpeakerOptions()
     if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise ImportFailure(filename, "is empty")
     safety.check_size(data, filename, max_bytes)
     kind, warnings = choose_format(filename, data)
-    raw_turns, encoding = READERS[kind](data, filename)
-    text, turns = build(raw_turns)
+    source = READERS[kind](data, filename)
+    if source.text is not None:
+        detection = speakers.detect_turns(
+            source.text, participant_labels=options.participant_labels, paragraph_lines=source.paragraph_lines
+        )
+    else:
+        detection = speakers.Detection(
+            source.turns or [],
+            [source.convention] if source.convention else [],
+            auto_participant=source.auto_participant,
+        )
+    resolution = speakers.resolve(detection, options)
+    text, turns = build(resolution.turns)
     if not turns:
         raise ImportFailure(filename, "contains no text")
-    return ParsedDocument(text=text, turns=turns, format=kind, warnings=warnings, encoding=encoding)
+    report = speakers.build_report(text, [(t.speaker, t.start, t.end) for t in turns], detection, resolution, options)
+    return ParsedDocument(
+        text=text, turns=turns, format=kind, warnings=warnings, encoding=source.encoding, report=report
+    )

@@ -15,7 +15,6 @@ import unicodedata
 from .base import ParsedTurn, RawTurn
 
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
-_TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _BLANK_RUNS = re.compile(r"\n{2,}")
 # Word and PDFs put non-breaking and figure spaces between words; searching and
 # auto-coding expect ordinary spaces, and no coding depends on the difference.
@@ -28,7 +27,19 @@ def normalise(text: str) -> str:
     for space in _ODD_SPACES:  # str.replace is far faster than str.translate on non-ASCII text
         if space in text:
             text = text.replace(space, " ")
-    return _TRAILING_SPACE.sub("\n", text)
+    return _strip_line_ends(text)
+
+
+def _strip_line_ends(text: str) -> str:
+    """Drop spaces and tabs before each newline. String operations, not a regular expression: the
+    pattern `[ \\t]+\\n` rescans a long run of spaces from each of its positions (quadratic)."""
+    if " \n" not in text and "\t\n" not in text:
+        return text
+    lines = text.split("\n")
+    last = lines.pop()
+    lines = [line.rstrip(" \t") for line in lines]
+    lines.append(last)
+    return "\n".join(lines)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -65,19 +76,3 @@ def build(raw_turns: list[RawTurn]) -> tuple[str, list[ParsedTurn]]:
         position = start + len(speech)
         turns.append(ParsedTurn(speaker, start, position, raw.start_ms, raw.end_ms))
     return "".join(parts), turns
-
-
-def merge_consecutive(raw_turns: list[RawTurn], joiner: str = " ") -> list[RawTurn]:
-    """Merge consecutive turns of the same speaker (subtitle cues split one turn into many)."""
-    merged: list[RawTurn] = []
-    for turn in raw_turns:
-        if merged and turn.speaker == merged[-1].speaker:
-            last = merged[-1]
-            last.text = f"{last.text}{joiner}{turn.text}" if last.text else turn.text
-            if turn.end_ms is not None:
-                last.end_ms = turn.end_ms
-            if last.start_ms is None:
-                last.start_ms = turn.start_ms
-        else:
-            merged.append(RawTurn(turn.speaker, turn.text, turn.start_ms, turn.end_ms))
-    return merged

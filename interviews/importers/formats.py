@@ -1,34 +1,54 @@
-"""One reader per source format. Each returns raw turns; `canonical.build` lays them out."""
+"""One reader per source format. Each returns a `Source`: plain text for the speaker detection
+(`speakers.detect_turns`), or turns already split (subtitle cues, table rows). `parse_document` then
+resolves speakers and `canonical.build` lays the turns out."""
 
 from __future__ import annotations
 
 import csv
 import html
 import io
+import itertools
 import re
+from collections import Counter
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from xml.etree.ElementTree import Element
 
 from . import safety
 from .base import ImportFailure, RawTurn
-from .canonical import merge_consecutive, normalise
+from .canonical import normalise
 from .encoding import decode
-from .speakers import KNOWN_LABEL, split_turns
+from .speakers import BARE, INLINE, MARKED, TIMED, classify_line, is_known_label, mark_unlabelled, time_only
 from .timestamps import to_ms
+
+
+@dataclass
+class Source:
+    """What a reader found. Either `text` (plain text, for speaker detection) or `turns`."""
+
+    encoding: str = ""
+    text: str | None = None
+    # Every line of `text` is a paragraph (Word, ODT, reflowed PDF); False: blank lines separate
+    # paragraphs (HTML); None: decide from the text (plain text, Markdown).
+    paragraph_lines: bool | None = None
+    turns: list[RawTurn] | None = None
+    convention: str = ""
+    auto_participant: bool = True  # whether "auto" may attribute unlabelled speech to the participant
+
 
 # --- plain text and Markdown -------------------------------------------------------------------
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
 
 
-def read_text(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+def read_text(data: bytes, filename: str) -> Source:
     text, encoding = decode(data, filename)
-    return split_turns(normalise(text)), encoding
+    return Source(encoding, normalise(text))
 
 
-def read_markdown(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+def read_markdown(data: bytes, filename: str) -> Source:
     text, encoding = decode(data, filename)
-    return split_turns(_MD_HEADING.sub("", normalise(text))), encoding
+    return Source(encoding, _MD_HEADING.sub("", normalise(text)))
 
 
 # --- HTML ----------------------------------------------------------------------------------------
@@ -67,13 +87,13 @@ class _TextExtractor(HTMLParser):
             self.parts.append(re.sub(r"[ \t\r\n]+", " ", data))
 
 
-def read_html(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+def read_html(data: bytes, filename: str) -> Source:
     text, encoding = decode(data, filename)
     parser = _TextExtractor()
     parser.feed(text)
     parser.close()
     plain = "\n".join(line.strip() for line in "".join(parser.parts).split("\n"))
-    return split_turns(normalise(plain)), encoding
+    return Source(encoding, normalise(plain), paragraph_lines=False)
 
 
 # --- subtitles: WebVTT and SRT --------------------------------------------------------------------
@@ -102,12 +122,12 @@ def _cue_text(lines: list[str]) -> tuple[str | None, str]:
     text = html.unescape(_TAGS.sub("", raw)).replace("\u200e", "").replace("\u200f", "").strip()
     if speaker is None:
         labelled = _CUE_SPEAKER.match(text)
-        if labelled and (labelled.group("label")[0].isupper() or KNOWN_LABEL.match(labelled.group("label"))):
+        if labelled and (labelled.group("label")[0].isupper() or is_known_label(labelled.group("label"))):
             speaker, text = labelled.group("label").strip(), labelled.group("rest").strip()
     return speaker, text
 
 
-def _read_cues(text: str, filename: str, kind: str) -> list[RawTurn]:
+def _read_cues(text: str, filename: str, kind: str) -> Source:
     blocks = re.split(r"\n\s*\n", normalise(text).strip())
     cues: list[RawTurn] = []
     for block in blocks:
@@ -121,43 +141,61 @@ def _read_cues(text: str, filename: str, kind: str) -> list[RawTurn]:
         assert timing is not None
         speaker, cue_text = _cue_text(lines[timing_index + 1 :])
         if cue_text:
-            cues.append(RawTurn(speaker, cue_text, _cue_ms(timing.group("start")), _cue_ms(timing.group("end"))))
+            cues.append(
+                RawTurn(speaker, cue_text, _cue_ms(timing.group("start")), _cue_ms(timing.group("end")), joiner=" ")
+            )
     if not cues:
         raise ImportFailure(filename, f"has no {kind.upper()} cues (expected lines like 00:00:01.000 --> 00:00:04.000)")
-    return _group_cues(cues)
-
-
-def _group_cues(cues: list[RawTurn]) -> list[RawTurn]:
-    """A cue without a speaker continues the previous speaker; with no speakers at all,
-    a pause of two seconds or more starts a new paragraph."""
     if any(cue.speaker for cue in cues):
-        previous: str | None = None
+        # Labelled cues are joined into turns by the common rule; a run of cues without a speaker
+        # is one unlabelled paragraph (it continues the previous speaker unless told otherwise).
+        runs: list[list[RawTurn]] = []
         for cue in cues:
-            if cue.speaker is None:
-                cue.speaker = previous
-            previous = cue.speaker
-        return merge_consecutive(cues)
-    grouped: list[RawTurn] = []
+            if cue.speaker is None and runs and runs[-1][0].speaker is None:
+                runs[-1].append(cue)
+            else:
+                runs.append([cue])
+        return Source(
+            turns=mark_unlabelled([_join_cues(run) for run in runs]),
+            convention="speaker names in subtitle cues",
+            auto_participant=False,
+        )
+    # No speakers at all: a pause of two seconds or more starts a new paragraph.
+    paragraphs: list[list[RawTurn]] = []
     for cue in cues:
-        last = grouped[-1] if grouped else None
+        last = paragraphs[-1][-1] if paragraphs else None
         if last and last.end_ms is not None and cue.start_ms is not None and cue.start_ms - last.end_ms < 2000:
-            last.text = f"{last.text} {cue.text}"
-            last.end_ms = cue.end_ms
+            paragraphs[-1].append(cue)
         else:
-            grouped.append(RawTurn(None, cue.text, cue.start_ms, cue.end_ms))
-    return grouped
+            paragraphs.append([cue])
+    return Source(
+        turns=[_join_cues(paragraph) for paragraph in paragraphs],
+        convention="subtitle cues without speaker names: a pause of 2 s starts a paragraph",
+    )
 
 
-def read_vtt(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+def _join_cues(run: list[RawTurn]) -> RawTurn:
+    first = run[0]
+    if len(run) > 1:
+        first.text = " ".join(cue.text for cue in run)
+        first.end_ms = run[-1].end_ms
+    return first
+
+
+def read_vtt(data: bytes, filename: str) -> Source:
     text, encoding = decode(data, filename)
     if not text.lstrip("\ufeff").startswith("WEBVTT"):
         raise ImportFailure(filename, "is not a WebVTT file (it must start with WEBVTT)")
-    return _read_cues(text, filename, "vtt"), encoding
+    source = _read_cues(text, filename, "vtt")
+    source.encoding = encoding
+    return source
 
 
-def read_srt(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+def read_srt(data: bytes, filename: str) -> Source:
     text, encoding = decode(data, filename)
-    return _read_cues(text, filename, "srt"), encoding
+    source = _read_cues(text, filename, "srt")
+    source.encoding = encoding
+    return source
 
 
 # --- tables: CSV and XLSX ------------------------------------------------------------------------
@@ -189,7 +227,7 @@ def _map_columns(header: list[str], filename: str) -> dict[str, int]:
     return mapping
 
 
-def _rows_to_turns(rows: list[list[object]], filename: str) -> list[RawTurn]:
+def _rows_to_turns(rows: list[list[object]], filename: str) -> Source:
     if not rows:
         raise ImportFailure(filename, "is empty")
     mapping = _map_columns([str(c) if c is not None else "" for c in rows[0]], filename)
@@ -208,7 +246,8 @@ def _rows_to_turns(rows: list[list[object]], filename: str) -> list[RawTurn]:
         turns.append(RawTurn(cell("speaker") or None, text, _table_ms(cell("start")), _table_ms(cell("end"))))
     if not turns:
         raise ImportFailure(filename, "has a header but no rows with text")
-    return merge_consecutive(turns, joiner="\n")
+    # A row with an empty speaker cell is an unlabelled paragraph; rows of one speaker join later.
+    return Source(turns=mark_unlabelled(turns), convention="a speaker column")
 
 
 def _table_ms(value: str) -> int | None:
@@ -219,7 +258,7 @@ def _table_ms(value: str) -> int | None:
     return to_ms(match.group(0)) if match else to_ms(value)
 
 
-def read_csv(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+def read_csv(data: bytes, filename: str) -> Source:
     text, encoding = decode(data, filename)
     sample = text[:10_000]
     try:
@@ -230,10 +269,12 @@ def read_csv(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
         rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
     except csv.Error as exc:
         raise ImportFailure(filename, f"is not a valid CSV file ({exc})") from exc
-    return _rows_to_turns([r for r in rows if any(str(c).strip() for c in r)], filename), encoding
+    source = _rows_to_turns([r for r in rows if any(str(c).strip() for c in r)], filename)
+    source.encoding = encoding
+    return source
 
 
-def read_xlsx(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+def read_xlsx(data: bytes, filename: str) -> Source:
     import openpyxl
 
     safety.open_zip(data, filename, "Excel workbook")
@@ -246,7 +287,7 @@ def read_xlsx(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
         rows = [list(r) for r in sheet.iter_rows(values_only=True) if any(c not in (None, "") for c in r)]
     finally:
         workbook.close()
-    return _rows_to_turns(rows, filename), ""
+    return _rows_to_turns(rows, filename)
 
 
 # --- Word (docx) ---------------------------------------------------------------------------------
@@ -280,7 +321,7 @@ def _docx_paragraph(paragraph: Element, out: list[str]) -> None:
     out.append("\n")
 
 
-def read_docx(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+def read_docx(data: bytes, filename: str) -> Source:
     archive = safety.open_zip(data, filename, "Word document")
     root = safety.parse_xml(
         safety.read_member(archive, "word/document.xml", filename, "Word document"), filename, "Word document"
@@ -290,8 +331,8 @@ def read_docx(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
         raise ImportFailure(filename, "is not a valid Word document (it has no body)")
     out: list[str] = []
     _docx_runs(body, out)
-    # Word keeps one paragraph per line; a blank paragraph separates turns, as in plain text.
-    return split_turns(normalise("".join(out))), ""
+    # One Word paragraph per line.
+    return Source(text=normalise("".join(out)), paragraph_lines=True)
 
 
 # --- OpenDocument text (odt) ---------------------------------------------------------------------
@@ -335,7 +376,7 @@ def _odt_blocks(element: Element, out: list[str]) -> None:
             _odt_blocks(child, out)
 
 
-def read_odt(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+def read_odt(data: bytes, filename: str) -> Source:
     archive = safety.open_zip(data, filename, "OpenDocument text")
     root = safety.parse_xml(
         safety.read_member(archive, "content.xml", filename, "OpenDocument text"), filename, "OpenDocument text"
@@ -345,13 +386,13 @@ def read_odt(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
         raise ImportFailure(filename, "is not an OpenDocument text (it has no text body)")
     out: list[str] = []
     _odt_blocks(body, out)
-    return split_turns(normalise("".join(out))), ""
+    return Source(text=normalise("".join(out)), paragraph_lines=True)
 
 
 # --- PDF -----------------------------------------------------------------------------------------
 
 
-def read_pdf(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
+def read_pdf(data: bytes, filename: str) -> Source:
     import logging
 
     from pypdf import PdfReader
@@ -374,4 +415,121 @@ def read_pdf(data: bytes, filename: str) -> tuple[list[RawTurn], str]:
             "has no text layer (it looks scanned or made of images); OCR is not offered, "
             "so export the transcript as text from its source",
         )
-    return split_turns(normalise(text)), ""
+    # The layout mode keeps indents and the vertical gaps between paragraphs as blank lines. It is
+    # used when it holds exactly the same characters as the plain extraction (no word lost).
+    layout: list[str] | None
+    try:
+        layout = [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
+    except Exception:  # any failure of this optional pass falls back to the plain extraction
+        layout = None
+    if layout is not None and Counter("".join(text.split())) == Counter("".join("".join(layout).split())):
+        return Source(text=reflow([normalise(page) for page in layout], layout=True), paragraph_lines=True)
+    return Source(text=reflow([normalise(page) for page in pages], layout=False), paragraph_lines=True)
+
+
+# --- PDF reflow: wrapped lines back into paragraphs ---------------------------------------------------
+
+_SPACE_RUNS = re.compile(r"[ \t]{2,}+")
+_SENTENCE_END = tuple('.?!…:"”»)')
+_BULLETS = ("• ", "· ", "– ", "- ", "* ", "▪ ", "◦ ")
+_WORDS = re.compile(r"[^\W\d_]+")
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+_LAST_FRAGMENT = re.compile(r"([^\W\d_]+)-$")
+_FIRST_FRAGMENT = re.compile(r"^[^\W\d_]+")
+
+
+@dataclass
+class _Line:
+    indent: int
+    text: str
+    gap: int  # blank lines above it (-1: first line of a page)
+    kind: int | None  # speaker-label kind of the line, if it looks like one
+    time: bool  # holds only a time
+
+
+def reflow(pages: list[str], *, layout: bool) -> str:
+    """Join the wrapped lines of PDF pages into paragraphs, one per line.
+
+    A line continues the previous one unless a paragraph ends there: a blank line (more blank lines
+    than between the lines of a paragraph, for double-spaced documents), a line that starts with a
+    speaker label or is a time, a label alone on the line before, a previous line that is short
+    (< 60 % of the usual line width), or a previous line ending a sentence that is shorter than
+    85 % of the width (or followed by a deeper indent) with a capital, digit, quote or bullet after.
+    Runs of spaces collapse to one. A hyphen at a line end is dropped only when the joined word
+    occurs elsewhere in the document and the hyphenated one does not ("explana-|tions"); otherwise
+    the hyphen stays and the halves join without a space ("well-|known").
+    """
+    lines: list[_Line] = []
+    for page in pages:
+        blank = -1
+        for raw in page.split("\n"):
+            stripped = raw.strip()
+            if not stripped:
+                blank = blank + 1 if blank >= 0 else blank
+                continue
+            text = _SPACE_RUNS.sub(" ", stripped) if "  " in stripped or "\t" in stripped else stripped
+            candidate = classify_line(text)
+            lines.append(
+                _Line(
+                    len(raw) - len(raw.lstrip(" ")) if layout else 0,
+                    text,
+                    blank,
+                    candidate[0] if candidate else None,
+                    time_only(text)[0],
+                )
+            )
+            blank = 0
+    if not lines:
+        return ""
+    gaps = Counter(line.gap for line in lines if line.gap >= 0)
+    usual_gap = min((gap for gap, n in gaps.items() if n == max(gaps.values())), default=0)
+    lengths = sorted(line.indent + len(line.text) for line in lines)
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    joined_text = "\n".join(line.text for line in lines).casefold()
+    vocabulary = set(_WORDS.findall(joined_text))
+    hyphenated = set(_HYPHENATED.findall(joined_text))
+
+    paragraphs: list[str] = [lines[0].text]
+    first_of_paragraph = True
+    for previous, line in itertools.pairwise(lines):
+        if _ends_paragraph(previous, line, usual_gap, width, first_of_paragraph):
+            paragraphs.append(line.text)
+            first_of_paragraph = True
+        else:
+            paragraphs[-1] = _join(paragraphs[-1], line.text, vocabulary, hyphenated)
+            first_of_paragraph = False
+    return "\n".join(paragraphs)
+
+
+def _ends_paragraph(previous: _Line, line: _Line, usual_gap: int, width: int, first_of_paragraph: bool) -> bool:
+    if line.gap > usual_gap:
+        return True
+    if line.kind in (INLINE, MARKED, TIMED) or line.time or previous.kind in (TIMED, BARE) or previous.time:
+        return True
+    if previous.text.endswith("-") and previous.text[-2:-1].isalpha():
+        return False  # a word hyphenated at the line end goes on
+    length = previous.indent + len(previous.text)
+    if length < 0.6 * width or line.text.startswith(_BULLETS):
+        return True
+    if previous.text.endswith(_SENTENCE_END):
+        if line.kind == BARE:
+            return True
+        deeper = line.indent > previous.indent and not first_of_paragraph
+        first = line.text[0]
+        starts = first.isupper() or first.isdigit() or first in "\"'“‘«(["
+        return starts and (length < 0.85 * width or deeper)
+    return False
+
+
+def _join(paragraph: str, line: str, vocabulary: set[str], hyphenated: set[str]) -> str:
+    if paragraph.endswith("\u00ad"):
+        return paragraph[:-1] + line
+    if paragraph.endswith("-") and len(paragraph) > 1 and paragraph[-2].isalnum():
+        head = _LAST_FRAGMENT.search(paragraph[-60:])
+        tail = _FIRST_FRAGMENT.match(line)
+        if head and tail and line[0].islower():
+            word = (head.group(1) + tail.group(0)).casefold()
+            if word in vocabulary and f"{head.group(1)}-{tail.group(0)}".casefold() not in hyphenated:
+                return paragraph[:-1] + line
+        return paragraph + line
+    return f"{paragraph} {line}"

@@ -1,21 +1,148 @@
-"""Split plain text into speaker turns, recognising the conventions transcripts use.
+"""Speaker turns as researchers' files really write them.
 
-Recognised at the start of a line, with an optional timestamp before or after the label:
-`Name: ...`, `INTERVIEWER: ...`, `P3: ...`, `[Interviewer] ...`, `**Name**: ...`,
-`[00:12:31] Name: ...`, `(12:31) Name: ...`, `00:12:31 Name: ...`, `Name (00:12:31): ...`,
-and the two-line form of meeting tools (`Name  00:12:31` on its own line, speech below).
+Three steps, the same for every format:
 
-A plain `Word:` only counts as a speaker label when it is short, starts with a capital (or is a
-participant id), is not a URL scheme, and recurs in the document or looks like a known role — so
-"Note: ..." in an essay does not split it into turns. Without any speaker, each paragraph is a turn.
+1. `detect_turns(text)` (text formats) splits plain text into raw turns. Recognised at the start
+   of a line, with an optional timestamp before or after the label: `Name: ...`, `INTERVIEWER: ...`,
+   `P3: ...`, `Enquêteur : ...`, `[Interviewer] ...`, `**Name**: ...`, `[00:12:31] Name: ...`,
+   `(12:31) Name: ...`, `00:12:31 Name: ...`, `Name (00:12:31): ...`; and labels on a line of their
+   own, the speech below, as meeting tools export them: `Name  0:03` (Otter, Teams), `[Name] 10:15:03`,
+   a bare `Name` line (Zoom, Teams), with a cue time (`0:0:4.5 --> 0:0:7.0`) or a time on the line
+   before or after. Cue and table readers build raw turns themselves (`cue_turns`, table rows).
+2. `resolve(detection, options)` makes the stored speakers: label variants of one person become one
+   speaker ("Interviewer1", "Interviewer 1", "INTERVIEWER 1 :"), unlabelled paragraphs are attributed
+   (`SpeakerOptions.unlabelled`), `SpeakerOptions.renames` are applied, and consecutive turns of one
+   speaker are joined — one rule for all formats.
+3. `build_report(...)` describes what was found for the import preview (`ImportReport`).
+
+When is `Word:` at the start of a line a speaker label? It must be short (up to four words), start
+with a capital (or be a role word), not be a URL scheme, and — for the whole file — recur, or be a
+role word in one of several languages (Interviewer, Befragte, Enquêtrice, Entrevistada, P3, ...), or
+be one of the study's participant ids, or fit the file's own pattern: the stem of an accepted label
+with another number ("Interviewer 2" next to "Interviewer 1") or an accepted label with a one-letter
+typo. So "Note: ..." in an essay does not split it into turns, but an interviewer who asks one
+question does. Without any speaker, each paragraph is a turn.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
 
-from .base import RawTurn
+from .base import ImportReport, RawTurn, SpeakerOptions, SpeakerSummary
 from .timestamps import TIME, to_ms
+
+Role = Literal["interviewer", "participant", "unknown"]
+
+# --- labels: keys, stems and role words ------------------------------------------------------------
+
+_INTERVIEWER_WORDS = """
+interviewer interviewers interviewerin interviewende interviewender int i q question questioner moderator
+moderatorin moderatrice modérateur modératrice moderatore moderador moderadora facilitator researcher host
+forscher forscherin fragesteller fragestellerin befrager befragerin enquêteur enquêtrice enquêteuse intervieweur
+intervieweuse chercheur chercheuse animateur animatrice entrevistador entrevistadora investigador investigadora
+encuestador encuestadora intervistatore intervistatrice ricercatore ricercatrice pesquisador pesquisadora
+onderzoeker interviewster gespreksleider
+"""
+_PARTICIPANT_WORDS = """
+interviewee participant respondent subject informant guest user answer p r a b befragte befragter befragten
+teilnehmer teilnehmerin teilnehmende teilnehmender proband probandin interviewte interviewter interviewpartner
+interviewpartnerin gesprächspartner gesprächspartnerin ip tn vp enquêté enquêtée participante répondant répondante
+interviewé interviewée entrevistado entrevistada encuestado encuestada informante intervistato intervistata
+partecipante rispondente geïnterviewde deelnemer
+"""
+_SPEAKER_WORDS = """
+speaker s sprecher sprecherin locuteur locutrice intervenant intervenante hablante orador oradora
+"""
+ROLE_WORDS: dict[str, str] = {
+    **{w: "speaker" for w in _SPEAKER_WORDS.split()},
+    **{w: "interviewer" for w in _INTERVIEWER_WORDS.split()},
+    **{w: "participant" for w in _PARTICIPANT_WORDS.split()},
+    "unknown speaker": "speaker",
+    "unbekannter sprecher": "speaker",
+}
+# Keys of header lines that carry facts about the session, not speech ("Date: 12 June 2024").
+_METADATA_WORDS = """
+date datum fecha data time zeit heure hora duration dauer durée duración length location place ort lieu lugar study
+studie étude estudio project projekt projet proyecto session sitzung séance sesión interview entretien entrevista
+recording aufnahme enregistrement grabación transcriber transkription transcription transcripción language sprache
+langue idioma site setting mode modus age alter gender geschlecht occupation beruf recorded transcribed
+"""
+_METADATA_KEYS = frozenset(
+    [*_METADATA_WORDS.split(), "transcribed by", "recorded by", "interview id", "session id", "interview date"]
+)
+_KEY_SUFFIX = re.compile(r"[ -]?(?:id|code|number|no|nr|nummer|numéro|número)$")
+_DIGIT_GAP = re.compile(r"(?<=\S) (?=\d)")
+_LETTER_SUFFIX = re.compile(r" [a-z]$")
+_STOPWORDS = """
+yes no okay ok right yeah yep yup nope mhm mm hmm hm um uh ah oh sure thanks exactly true good great fine well so and
+but end pause silence laughter laughs inaudible crosstalk ja nein genau oui non si sí vale bien bon
+"""
+# One-word replies and transcription marks that may stand alone on a line: never a bare label.
+_BARE_STOPWORDS = frozenset([*_STOPWORDS.split(), "thank you", "all right", "the end"])
+
+
+@functools.lru_cache(maxsize=8192)
+def label_key(label: str) -> str:
+    """The key under which labels of one person are one speaker: case, spaces between a stem and
+    its number, and spaces or dots around it do not count ("Interviewer 1 " = "interviewer1")."""
+    key = " ".join(unicodedata.normalize("NFC", label).casefold().split())
+    return _DIGIT_GAP.sub("", key).strip(" .")
+
+
+def _stem(key: str) -> str:
+    return key.rstrip("0123456789").rstrip(" -_#.")
+
+
+@functools.lru_cache(maxsize=8192)
+def _role_word(key: str) -> str | None:
+    stem = _stem(key)
+    for candidate in (key, stem, _LETTER_SUFFIX.sub("", stem)):
+        role = ROLE_WORDS.get(candidate)
+        if role:
+            return role
+    return None
+
+
+def is_known_label(label: str) -> bool:
+    """A role word in one of the supported languages, optionally numbered ("Interviewerin 2", "P3")."""
+    return _role_word(label_key(label)) is not None
+
+
+def speaker_role(label: str, participant_labels: tuple[str, ...] | frozenset[str] = ()) -> Role:
+    """The role a label names: "interviewer" (Interviewer, Moderator, Enquêtrice, I, Q, ...),
+    "participant" (Interviewee, Befragte, P3, R2, one of `participant_labels`, ...) or "unknown"."""
+    key = label_key(label)
+    if key in {label_key(p) for p in participant_labels}:
+        return "participant"
+    role = _role_word(key)
+    return role if role in ("interviewer", "participant") else "unknown"  # type: ignore[return-value]
+
+
+def _looks_like_typo(word: str, of: str) -> bool:
+    """One letter missing, extra, wrong or two neighbours swapped ("Intervewer", "Intreviewer"),
+    keeping the first and the last letter: "Interviews" and "Participants" are other words."""
+    if len(of) < 5 or word == of or abs(len(word) - len(of)) > 1:
+        return False
+    if word[0] != of[0] or word[-1] != of[-1]:
+        return False
+    start = 0
+    while start < min(len(word), len(of)) and word[start] == of[start]:
+        start += 1
+    if len(word) == len(of):
+        rest_word, rest_of = word[start + 1 :], of[start + 1 :]
+        swapped = word[start : start + 2] == of[start : start + 2][::-1] and word[start + 2 :] == of[start + 2 :]
+        return rest_word == rest_of or swapped
+    longer, shorter = (word, of) if len(word) > len(of) else (of, word)
+    return longer[start + 1 :] == shorter[start:]
+
+
+# --- one line: is it a label? ------------------------------------------------------------------------
 
 _LETTER = r"[^\W\d_]"
 
@@ -29,108 +156,375 @@ _TRAIL = rf"(?:\[(?P<trailb>{TIME})\]|\((?P<trailp>{TIME})\))"
 _PLAIN_LABEL = rf"(?P<plain>{_LETTER}[\w.'’\- ]{{0,39}}?)"
 
 _LINE = re.compile(
-    rf"""^\s*(?:{_LEAD}\s*[-–—]?\s*)?
+    rf"""^\s*+(?:{_LEAD}\s*+[-–—]?\s*+)?
     (?:
-        \*\*(?P<bold>[^*\n]{{1,40}}?)\*\*\s*:
+        \*\*(?P<bold>[^*\n]{{1,40}}?)\*\*\s*+:
       | \*\*(?P<bold2>[^*\n]{{1,40}}?):\*\*
-      | \[(?P<bracket>{_LETTER}[^\]\n]{{0,39}})\]\s*:?
-      | {_PLAIN_LABEL}\s*(?:{_TRAIL}\s*)?:(?!//|\d)
+      | \[(?P<bracket>{_LETTER}[^\]\n]{{0,39}})\]\s*+:?
+      | {_PLAIN_LABEL}\s*(?:{_TRAIL}\s*+)?:(?!//|\d)
     )
-    \s*(?P<rest>.*)$""",
+    \s*+(?P<rest>.*)$""",
     re.VERBOSE,
 )
-_TWO_LINE = re.compile(rf"^\s*(?P<label>{_LETTER}[\w.'’\- ]{{0,39}}?)\s+[\[(]?(?P<ts>{TIME})[\])]?\s*$")
-_TS_ONLY = re.compile(rf"^\s*[\[(]?(?P<ts>{TIME})[\])]?\s*$")
-_LEADING_TS = re.compile(rf"^\s*{_ts_group('p')}\s*[-–—]?\s*")
-
-KNOWN_LABEL = re.compile(
-    r"^(?:[PRIQAS]\d{0,3}|Int|Interviewer|Interviewee|Participant(?: \d+)?|Respondent(?: \d+)?|Moderator|"
-    r"Researcher|Facilitator|Speaker ?\d+|Host|Guest|Q|A)$",
-    re.IGNORECASE,
+# "Name  0:03" (Otter, Teams), "[Name] 10:15:03", "Name (0:03)" alone on a line.
+_TIMED = re.compile(
+    rf"^\s*+(?:\[(?P<blabel>{_LETTER}[^\]\n]{{0,39}})\]\s*+|(?P<label>{_LETTER}[\w.'’\- ]{{0,39}}?)\s++)"
+    rf"(?:[-–—|]\s*+)?[\[(]?(?P<ts>{TIME})[\])]?\s*+$"
 )
+_BARE = re.compile(rf"^\s*+(?P<label>{_LETTER}[\w.'’\- ]{{0,39}})$")
+_TS_ONLY = re.compile(rf"^\s*+[\[(]?(?P<ts>{TIME})[\])]?\s*+$")
+_LOOSE_TIME = r"\d{1,2}:\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?"
+_CUE_RANGE = re.compile(rf"^\s*+(?P<ts>{_LOOSE_TIME})\s*+-->\s*+{_LOOSE_TIME}\s*+$")
+_LEADING_TS = re.compile(rf"^\s*+{_ts_group('p')}\s*+[-–—]?\s*+")
 _MAX_LABEL_WORDS = 4
+
+INLINE, MARKED, TIMED, BARE = 0, 1, 2, 3
+# (kind, label as written, key, speech after the label, timestamp)
+Candidate = tuple[int, str, str, str, int | None]
 
 
 def _label_ok(label: str) -> bool:
     words = label.split()
-    return 0 < len(words) <= _MAX_LABEL_WORDS and (label[0].isupper() or bool(KNOWN_LABEL.match(label)))
+    return 0 < len(words) <= _MAX_LABEL_WORDS and (label[0].isupper() or is_known_label(label))
+
+
+def _bare_ok(label: str) -> bool:
+    """A name alone on a line: "Anna Keller", "Speaker 2", "Unknown Speaker", "INTERVIEWER"."""
+    if label[-1] in ".-'’":
+        return False
+    words = label.split()
+    if len(words) > _MAX_LABEL_WORDS:
+        return False
+    last = words[-1]
+    if label[0].isupper() and (last[0].isupper() or last.isdigit()):
+        return label.casefold() not in _BARE_STOPWORDS
+    # Role words may be written in lower case ("interviewer"); none has more than two words.
+    return len(words) <= 2 and is_known_label(label)
 
 
 def _ts(match: re.Match[str], *names: str) -> int | None:
     for name in names:
-        value = match.groupdict().get(name)
+        value = match.group(name)
         if value:
             return to_ms(value)
     return None
 
 
-def _candidates(lines: list[str]) -> tuple[list[tuple[str, str, int | None, bool] | None], set[str]]:
-    """Per line: (label, rest, timestamp, two_line) or None; and the labels accepted as speakers."""
-    found: list[tuple[str, str, int | None, bool] | None] = []
-    plain_counts: dict[str, int] = {}
-    strong: set[str] = set()
-    two_line: list[str] = []
-    for line in lines:
-        match = _LINE.match(line) if ":" in line or "[" in line or "**" in line else None
+def _loose_ms(value: str) -> int | None:
+    main, _, fraction = value.replace(",", ".").partition(".")
+    hours, minutes, seconds = (int(p) for p in main.split(":"))
+    if minutes > 59 or seconds > 59:
+        return None
+    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + (int((fraction + "000")[:3]) if fraction else 0)
+
+
+def time_only(line: str) -> tuple[bool, int | None]:
+    """Whether the line holds only a time (or a cue range), and that time."""
+    if len(line) > 60 or ":" not in line:
+        return False, None
+    only = _TS_ONLY.match(line)
+    if only:
+        return True, to_ms(only.group("ts"))
+    cue = _CUE_RANGE.match(line)
+    if cue:
+        return True, _loose_ms(cue.group("ts"))
+    return False, None
+
+
+def classify_line(line: str) -> Candidate | None:
+    if not line:
+        return None
+    length = len(line)
+    if length <= 90 and ":" in line:
+        timed = _TIMED.match(line)
+        if timed:
+            label = (timed.group("blabel") or timed.group("label")).strip()
+            if _label_ok(label):
+                return (TIMED, label, label_key(label), "", to_ms(timed.group("ts")))
+    if ":" in line or "[" in line or "**" in line:
+        match = _LINE.match(line)
         if match:
             ts = _ts(match, "leada", "leadb", "leadc", "trailb", "trailp")
             marked = match.group("bold") or match.group("bold2") or match.group("bracket")
             if marked:
                 label = marked.strip()
-                strong.add(label)
-                found.append((label, match.group("rest"), ts, False))
-                continue
+                return (MARKED, label, label_key(label), match.group("rest"), ts)
             label = (match.group("plain") or "").strip()
-            if _label_ok(label):
-                plain_counts[label] = plain_counts.get(label, 0) + 1
-                found.append((label, match.group("rest"), ts, False))
-                continue
-        two = _TWO_LINE.match(line)
-        if two and _label_ok(two.group("label").strip()):
-            label = two.group("label").strip()
-            two_line.append(label)
-            found.append((label, "", to_ms(two.group("ts")), True))
+            if label and _label_ok(label):
+                return (INLINE, label, label_key(label), match.group("rest"), ts)
+    if length <= 48:
+        bare = _BARE.match(line.rstrip())
+        if bare:
+            label = bare.group("label").strip()
+            if label and _bare_ok(label):
+                return (BARE, label, label_key(label), "", None)
+    return None
+
+
+# --- the header of a file: "Participant: P1", "Date: 12 June 2024" --------------------------------------
+
+_ID_VALUE = re.compile(r"[^\W\d_]{1,4}[ _-]?\d{1,4}[^\W\d_]?")
+
+
+def _header_shape(key: str, value: str, participant_keys: frozenset[str]) -> tuple[bool, bool, bool] | None:
+    """(strong, weak, names the participant) for a `Key: value` line that could be a header line."""
+    value = value.strip()
+    base = _KEY_SUFFIX.sub("", key).strip()
+    metadata = key in _METADATA_KEYS or base in _METADATA_KEYS
+    role = _role_word(base) if base else None
+    if not value or (role is None and not metadata):
+        return None
+    if len(value) > (80 if metadata else 60) or len(value.split()) > (10 if metadata else 6):
+        return None
+    if not metadata and value[-1] in ".?!…:;,":
+        return None
+    value_key = label_key(value)
+    names_participant = role == "participant" and not metadata
+    strong = (
+        metadata
+        or bool(_ID_VALUE.fullmatch(value))
+        or value_key in participant_keys
+        or (_role_word(value_key) == "participant" and any(c.isdigit() for c in value))
+    )
+    words = value.split()
+    weak = 2 <= len(words) <= 4 and all(w[0].isupper() for w in words)
+    return strong, weak, names_participant
+
+
+def _header(
+    lines: list[str], found: list[Candidate | None], counts: Counter[str], participant_keys: frozenset[str]
+) -> tuple[set[int], str | None]:
+    zone: list[tuple[int, bool, bool, bool, str]] = []
+    for index in range(min(len(lines), 80)):
+        candidate = found[index]
+        if candidate is None or candidate[0] == BARE:
             continue
-        found.append(None)
-    accepted = strong | {label for label, n in plain_counts.items() if n >= 2 or KNOWN_LABEL.match(label)}
-    # "Name  00:12:31" alone on a line is a meeting tool's layout: recurring, it marks every speaker.
-    if len(two_line) >= 2:
-        accepted |= set(two_line)
-    return found, accepted
+        kind, _, key, rest, _ = candidate
+        if kind == TIMED:
+            break
+        shape = _header_shape(key, rest, participant_keys)
+        labelish = counts[key] >= 2 or key in participant_keys or _role_word(key) is not None or kind == MARKED
+        if shape is None or not (shape[0] or shape[1]):
+            if labelish:
+                break
+            continue
+        zone.append((index, shape[0], shape[1], shape[2], rest.strip()))
+    any_strong = any(strong for _, strong, _, _, _ in zone)
+    headers: set[int] = set()
+    participant = None
+    for index, strong, weak, names_participant, value in zone:
+        key = found[index][2]  # type: ignore[index]
+        if strong or (weak and (counts[key] == 1 or any_strong)):
+            headers.add(index)
+            if names_participant and participant is None:
+                participant = value
+    return headers, participant
 
 
-def split_turns(text: str) -> list[RawTurn]:
+# --- step 1: text → raw turns ----------------------------------------------------------------------
+
+
+@dataclass
+class Detection:
+    """Raw turns and what was recognised on the way, for `resolve` and the report."""
+
+    turns: list[RawTurn]
+    conventions: list[str] = field(default_factory=list)  # human phrases, most telling first
+    participant_label: str | None = None  # named by a header line
+    header_lines: int = 0
+    missed: list[str] = field(default_factory=list)  # label-like line starts read as speech
+    typos: dict[str, str] = field(default_factory=dict)  # key of a one-off label → key it looks like a typo of
+    auto_participant: bool = True  # may "auto" attribute unlabelled paragraphs to the participant
+
+
+CONVENTION_INLINE = "labels at the start of lines (“Name: …”)"
+CONVENTION_TIMED = "labels on their own line with a time (Otter, Teams)"
+CONVENTION_BARE = "labels on their own line (Zoom, Teams, Otter) or in a table column"
+CONVENTION_NONE = "no speaker labels: one turn per paragraph"
+
+
+def detect_turns(
+    text: str, *, participant_labels: tuple[str, ...] = (), paragraph_lines: bool | None = None
+) -> Detection:
+    """Split plain text into raw turns. `paragraph_lines`: every line is a paragraph (Word, ODT,
+    reflowed PDF); False: paragraphs are separated by blank lines; None: decide from the text."""
     lines = text.split("\n")
-    found, accepted = _candidates(lines)
+    found = [classify_line(line) for line in lines]
+    participant_keys = frozenset(label_key(p) for p in participant_labels if p.strip())
+    count = len(lines)
+
+    # A bare label needs speech below it (perhaps after a time line). With a time on the line
+    # before or after it, it is as telling as "Name  0:03".
+    speech_below = [False] * count
+    for index, candidate in enumerate(found):
+        if candidate is not None and candidate[0] == BARE:
+            below = index + 1
+            timed = index > 0 and time_only(lines[index - 1].strip())[0]
+            if below < count and time_only(lines[below].strip())[0]:
+                below += 1
+                timed = True
+            if below < count and lines[below].strip():
+                after = found[below]
+                speech_below[index] = after is None or after[0] == BARE
+                if timed and speech_below[index]:
+                    found[index] = (TIMED, *candidate[1:])
+    counts: Counter[str] = Counter()
+    for index, candidate in enumerate(found):
+        if candidate is not None and (candidate[0] != BARE or speech_below[index]):
+            counts[candidate[2]] += 1
+    headers, header_participant = _header(lines, found, counts, participant_keys)
+    for index in headers:
+        counts[found[index][2]] -= 1  # type: ignore[index]
+
+    kinds: dict[str, set[int]] = {}
+    surfaces: dict[str, str] = {}
+    timed_lines = 0
+    for index, candidate in enumerate(found):
+        if candidate is None or index in headers or (candidate[0] == BARE and not speech_below[index]):
+            continue
+        kinds.setdefault(candidate[2], set()).add(candidate[0])
+        surfaces.setdefault(candidate[2], candidate[1])
+        timed_lines += candidate[0] == TIMED
+
+    accepted: set[str] = set()
+    bare_recurring: set[str] = set()
+    for key, key_kinds in kinds.items():
+        n = counts[key]
+        if n <= 0:
+            continue
+        if (
+            MARKED in key_kinds
+            or (TIMED in key_kinds and timed_lines >= 2)
+            or key in participant_keys
+            or _role_word(key) is not None
+            or (n >= 2 and key_kinds != {BARE})
+        ):
+            accepted.add(key)
+        elif n >= 2:
+            bare_recurring.add(key)
+    if bare_recurring:
+        inline_used = any(kinds[k] & {INLINE, MARKED} for k in accepted)
+        line_labels = sum(1 for k in accepted if kinds[k] & {BARE, TIMED})
+        most = max(counts[k] for k in bare_recurring)
+        if not inline_used and (len(bare_recurring) + line_labels >= 2 or most >= 3):
+            accepted |= bare_recurring
+
+    # One-off labels that fit the file's own pattern: the stem of an accepted label with another
+    # number, or an accepted label with a typo. Line labels only where the file uses them.
+    typos: dict[str, str] = {}
+    missed: list[str] = []
+    if accepted:
+        stems: dict[str, str] = {}
+        for key in sorted(accepted, key=lambda k: -counts[k]):
+            stems.setdefault(_stem(key), key)
+        line_convention = any(kinds[k] & {BARE, TIMED} for k in accepted)
+        for key, key_kinds in kinds.items():
+            if key in accepted or counts[key] != 1:
+                continue
+            if key_kinds == {BARE} and not line_convention:
+                continue
+            stem = _stem(key)
+            if stem and stem != key and stem in stems:
+                accepted.add(key)
+                continue
+            close = next((other for other_stem, other in stems.items() if _looks_like_typo(stem, other_stem)), None)
+            if close is not None and stem:
+                accepted.add(key)
+                typos[key] = close
+            elif key_kinds & {INLINE} and len(missed) < 5:
+                missed.append(surfaces[key])
+
     if not accepted:
-        return _paragraph_turns(lines)
+        detection = Detection(_paragraph_turns(lines, bool(paragraph_lines)), [CONVENTION_NONE])
+        detection.participant_label = header_participant
+        detection.header_lines = len(headers)
+        return detection
+
+    label_lines = [
+        i
+        for i, c in enumerate(found)
+        if c is not None and i not in headers and c[2] in accepted and (c[0] != BARE or speech_below[i])
+    ]
+    # Before the first label (a title, a header) paragraphs are separated by blank lines unless the
+    # format says every line is one; after it, plain text may be written either way.
+    preamble_lines = bool(paragraph_lines)
+    if paragraph_lines is None:
+        paragraph_lines = _lines_are_paragraphs(lines, label_lines)
+
     turns: list[RawTurn] = []
     current: RawTurn | None = None
+    parts: dict[int, list[str]] = {}  # the lines of each turn, joined at the end (not one by one)
+    awaiting = False  # a label with no speech on its line: the next paragraph is its speech
+    blank = True
+    seen_label = False
     pending_ts: int | None = None
-    for line, candidate in zip(lines, found, strict=True):
-        if candidate is not None and candidate[0] in accepted:
-            label, rest, ts, _ = candidate
+    used: set[int] = set()
+    label_set = set(label_lines)
+    for index, line in enumerate(lines):
+        if index in label_set:
+            kind, label, _, rest, ts = found[index]  # type: ignore[misc]
+            used.add(kind)
             current = RawTurn(label, rest.strip(), ts if ts is not None else pending_ts)
             pending_ts = None
             turns.append(current)
-            continue
-        only = _TS_ONLY.match(line)
-        if only:
-            pending_ts = to_ms(only.group("ts"))
+            parts[id(current)] = [current.text] if current.text else []
+            awaiting = not current.text
+            blank = False
+            seen_label = True
             continue
         stripped = line.strip()
         if not stripped:
+            blank = True
             continue
-        if current is None:
-            # Text before the first speaker (a title or header) is a turn of its own.
-            current = RawTurn(None, stripped, pending_ts)
+        is_time, ms = time_only(stripped)
+        if is_time:
+            if current is not None and awaiting and current.start_ms is None:
+                current.start_ms = ms
+            else:
+                pending_ts = ms
+            continue
+        if current is None or ((blank or (paragraph_lines if seen_label else preamble_lines)) and not awaiting):
+            current = RawTurn(None, stripped, pending_ts, unlabelled=seen_label)
+            pending_ts = None
             turns.append(current)
+            parts[id(current)] = [stripped]
         else:
-            current.text = f"{current.text}\n{stripped}" if current.text else stripped
-    return turns
+            parts[id(current)].append(stripped)
+        awaiting = False
+        blank = False
+    for turn in turns:
+        lines_of_turn = parts[id(turn)]
+        turn.text = "\n".join(lines_of_turn) if len(lines_of_turn) != 1 else lines_of_turn[0]
+
+    conventions = []
+    if used & {INLINE, MARKED}:
+        conventions.append(CONVENTION_INLINE)
+    if TIMED in used:
+        conventions.append(CONVENTION_TIMED)
+    elif BARE in used:
+        conventions.append(CONVENTION_BARE)
+    return Detection(turns, conventions, header_participant, len(headers), missed, typos)
 
 
-def _paragraph_turns(lines: list[str]) -> list[RawTurn]:
+def _lines_are_paragraphs(lines: list[str], label_lines: list[int]) -> bool:
+    """Word-style text (one paragraph per line, labels right after the previous speech) rather than
+    hard-wrapped text (paragraphs and turns separated by blank lines)."""
+    if len(label_lines) < 2:
+        return False
+    after_text = sum(1 for i in label_lines[1:] if i > 0 and lines[i - 1].strip())
+    if after_text * 2 < len(label_lines) - 1:
+        return False
+    lengths = sorted(len(line) for line in lines if line.strip())
+    if len(lengths) >= 8:
+        width = lengths[int(0.9 * (len(lengths) - 1))]
+        if 60 <= width <= 100:
+            full = sum(1 for n in lengths if 0.8 * width <= n <= 1.05 * width)
+            if full * 2 >= len(lengths):
+                return False  # hard-wrapped at ~width characters
+    return True
+
+
+def _paragraph_turns(lines: list[str], paragraph_lines: bool) -> list[RawTurn]:
     turns: list[RawTurn] = []
     buffer: list[str] = []
 
@@ -149,7 +543,335 @@ def _paragraph_turns(lines: list[str]) -> list[RawTurn]:
     for line in lines:
         if line.strip():
             buffer.append(line.rstrip())
+            if paragraph_lines:
+                flush()
         else:
             flush()
     flush()
     return turns
+
+
+# --- cues and table rows ------------------------------------------------------------------------------
+
+
+def mark_unlabelled(turns: list[RawTurn]) -> list[RawTurn]:
+    """Turns without a speaker after the first labelled one are unlabelled paragraphs."""
+    seen = False
+    for turn in turns:
+        if turn.speaker:
+            seen = True
+        elif seen:
+            turn.unlabelled = True
+    return turns
+
+
+# --- step 2: stored speakers -----------------------------------------------------------------------------
+
+
+@dataclass
+class Resolution:
+    turns: list[RawTurn]  # final: speakers stored, consecutive turns of one speaker joined
+    unlabelled: Literal["previous", "participant", "none"]
+    attributed: int  # unlabelled paragraphs given a speaker
+    target: str | None  # the participant label that received paragraphs (after renames)
+    sources: dict[str, list[str]]  # stored label → labels as written in the file
+    occurrences: dict[str, int]  # stored label → labelled turns in the file (before joining)
+    roles: dict[str, Role]  # stored label → role
+
+
+def _participant_target(detection: Detection, chosen: dict[str, str], participant_keys: frozenset[str]) -> str:
+    if detection.participant_label:
+        return detection.participant_label
+    participants = [
+        label for key, label in chosen.items() if key in participant_keys or _role_word(key) == "participant"
+    ]
+    return participants[0] if len(participants) == 1 else "Participant"
+
+
+def resolve(detection: Detection, options: SpeakerOptions) -> Resolution:
+    """The stored speakers of the detected turns (which it takes over and changes)."""
+    raw = [turn for turn in detection.turns if turn.text and not turn.text.isspace()]
+    participant_keys = frozenset(label_key(p) for p in options.participant_labels if p.strip())
+
+    # Label variants of one person: one speaker, stored under the form used most often (the first
+    # seen of equally used forms).
+    key_of: dict[str, str] = {}
+    surface_of: dict[str, str] = {}
+    uses: dict[str, dict[str, int]] = {}
+    labelled = 0
+    for turn in raw:
+        speaker = turn.speaker
+        if not speaker:
+            continue
+        labelled += 1
+        key = key_of.get(speaker)
+        if key is None:
+            surface = " ".join(unicodedata.normalize("NFC", speaker).split())
+            key = key_of[speaker] = label_key(surface)
+            surface_of[speaker] = surface
+        forms = uses.setdefault(key, {})
+        surface = surface_of[speaker]
+        forms[surface] = forms.get(surface, 0) + 1
+    ordered = {key: sorted(forms, key=lambda s, forms=forms: -forms[s]) for key, forms in uses.items()}  # type: ignore[misc]
+    chosen = {key: surfaces[0] for key, surfaces in ordered.items()}
+
+    def role_of(key: str) -> Role:
+        if key in participant_keys:
+            return "participant"
+        role = _role_word(key)
+        return role if role in ("interviewer", "participant") else "unknown"  # type: ignore[return-value]
+
+    # Where unlabelled paragraphs go.
+    followed = sum(
+        1 for turn, after in itertools.pairwise(raw) if turn.speaker and after.unlabelled and not after.speaker
+    )
+    has_unlabelled = any(turn.unlabelled and not turn.speaker for turn in raw)
+    mode: Literal["previous", "participant", "none"]
+    if not has_unlabelled:
+        mode = "none"
+    elif options.unlabelled == "participant":
+        mode = "participant"
+    elif options.unlabelled == "previous" or not detection.auto_participant:
+        mode = "previous"
+    else:
+        only_interviewers = bool(chosen) and all(role_of(key) == "interviewer" for key in chosen)
+        mode = "participant" if only_interviewers and followed * 10 >= labelled * 3 else "previous"
+    target = _participant_target(detection, chosen, participant_keys) if mode == "participant" else None
+
+    # Renames: a target is stored as typed, and a label with the same key as a target joins it.
+    renames = {
+        label_key(k): " ".join(unicodedata.normalize("NFC", v).split()) for k, v in options.renames.items() if v.strip()
+    }
+    target_forms: dict[str, str] = {}
+    for value in renames.values():
+        target_forms.setdefault(label_key(value), value)
+
+    def stored(label: str) -> str:
+        final = renames.get(label_key(label), label)
+        return target_forms.get(label_key(final), final)
+
+    final_of_key = {key: stored(label) for key, label in chosen.items()}
+    sources: dict[str, list[str]] = {}
+    roles: dict[str, Role] = {}
+    for key, surfaces in ordered.items():
+        label = final_of_key[key]
+        names = sources.setdefault(label, [])
+        names.extend(s for s in surfaces if s not in names)
+        if roles.get(label, "unknown") == "unknown":
+            roles[label] = role_of(key)
+    target_label = stored(target) if target else None
+
+    occurrences: dict[str, int] = {}
+    last: str | None = None
+    attributed = 0
+    for turn in raw:
+        speaker = turn.speaker
+        if speaker:
+            label = final_of_key[key_of[speaker]]
+            occurrences[label] = occurrences.get(label, 0) + 1
+            turn.speaker = last = label
+        elif turn.unlabelled and mode != "none":
+            attributed += 1
+            turn.speaker = target_label if mode == "participant" else last
+    if target and target_label and attributed:
+        names = sources.setdefault(target_label, [])
+        if target not in names:
+            names.append(target)
+        roles[target_label] = "participant"
+    for label, role in roles.items():
+        if role == "unknown":
+            roles[label] = role_of(label_key(label))
+    return Resolution(join_consecutive(raw), mode, attributed, target_label, sources, occurrences, roles)
+
+
+def join_consecutive(turns: list[RawTurn]) -> list[RawTurn]:
+    """Consecutive turns of the same (non-empty) speaker are one turn; their texts join with the
+    later turn's joiner ("\\n" between paragraphs, " " between cues). Speakerless turns stay apart.
+    The first turn of each run is kept (and changed)."""
+    runs: list[list[RawTurn]] = []
+    for turn in turns:
+        if runs and turn.speaker and runs[-1][0].speaker == turn.speaker:
+            runs[-1].append(turn)
+        else:
+            runs.append([turn])
+    joined: list[RawTurn] = []
+    for run in runs:
+        first = run[0]
+        if len(run) > 1:
+            pieces = [first.text.rstrip()]
+            for turn in run[1:]:
+                pieces.append(turn.joiner)
+                pieces.append(turn.text.strip())
+            first.text = "".join(pieces)
+            if first.start_ms is None:
+                first.start_ms = next((t.start_ms for t in run if t.start_ms is not None), None)
+            first.end_ms = next((t.end_ms for t in reversed(run) if t.end_ms is not None), None)
+        joined.append(first)
+    return joined
+
+
+def split_turns(text: str, options: SpeakerOptions | None = None) -> list[RawTurn]:
+    """Detect and resolve in one step: the turns a plain-text transcript is stored as."""
+    options = options or SpeakerOptions()
+    detection = detect_turns(text, participant_labels=options.participant_labels)
+    return resolve(detection, options).turns
+
+
+# --- step 3: the report ------------------------------------------------------------------------------------
+
+LONG_TURN_WORDS = 1500  # about ten minutes of uninterrupted speech
+LONG_TURN_SHARE = 0.4  # of the words of a file with several speakers (and at least 500 words)
+_TYPO_DIGITS = re.compile(r"\d\s+\d")
+
+
+def _excerpt(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat.rfind(" ", 0, limit)
+    return flat[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
+
+
+def _same_person(a: str, b: str) -> bool:
+    """Labels that may name one person: "Interviewer" and "Interviewer 1", "Anna" and "Anna Keller"."""
+    ka, kb = label_key(a), label_key(b)
+    sa, sb = _stem(ka), _stem(kb)
+    if sa and sa == sb and (ka == sa) != (kb == sb):
+        return True
+    wa, wb = ka.split(), kb.split()
+    shorter, longer = (wa, wb) if len(wa) < len(wb) else (wb, wa)
+    return (
+        len(shorter) == 1
+        and len(longer) > 1
+        and longer[0] == shorter[0]
+        and _role_word(ka) is None
+        and _role_word(kb) is None
+    )
+
+
+def build_report(
+    text: str,
+    turn_spans: list[tuple[str | None, int, int]],
+    detection: Detection,
+    resolution: Resolution,
+    options: SpeakerOptions,
+) -> ImportReport:
+    """`turn_spans`: (speaker, start, end) of the stored turns in the canonical `text`."""
+    words_per_turn = [len(text[start:end].split()) for _, start, end in turn_spans]
+    total = sum(words_per_turn)
+    order: list[str] = []
+    stats: dict[str, list[int]] = {}
+    firsts: dict[str, list[str]] = {}
+    for (label, start, end), words in zip(turn_spans, words_per_turn, strict=True):
+        if not label:
+            continue
+        if label not in stats:
+            order.append(label)
+            stats[label] = [0, 0]
+            firsts[label] = []
+        stats[label][0] += 1
+        stats[label][1] += words
+        if len(firsts[label]) < 3:
+            firsts[label].append(_excerpt(text[start:end]))
+
+    typo_of: dict[str, str] = {}
+    for key, other_key in detection.typos.items():
+        mine = next((label for label, names in resolution.sources.items() if key in map(label_key, names)), None)
+        other = next((label for label, names in resolution.sources.items() if other_key in map(label_key, names)), None)
+        if mine and other and mine != other:
+            typo_of[mine] = other
+    # "Interviewer2 2": a digit typed twice; a typo of "Interviewer 2" if that speaker exists.
+    keys = {label_key(label): label for label in order}
+    for label in order:
+        doubled = next(
+            (_TYPO_DIGITS.search(n) for n in resolution.sources.get(label, []) if _TYPO_DIGITS.search(n)), None
+        )
+        if doubled and label not in typo_of:
+            name = doubled.string
+            other = keys.get(label_key(name[: doubled.start() + 1]))
+            typo_of[label] = other if other and other != label else ""
+
+    summaries: list[SpeakerSummary] = []
+    once: list[str] = []
+    for label in order:
+        turns, words = stats[label]
+        speaker_doubts: list[str] = []
+        attributed_only = resolution.target == label and not resolution.occurrences.get(label)
+        if resolution.occurrences.get(label, 0) == 1 and turns == 1:
+            speaker_doubts.append("seen only once")
+            once.append(label)
+        if label in typo_of:
+            speaker_doubts.append(f"looks like a typo of “{typo_of[label]}”" if typo_of[label] else "looks like a typo")
+        for other in order:
+            if other == label or label in typo_of or not _same_person(label, other):
+                continue
+            if (stats[other][0], -order.index(other)) > (turns, -order.index(label)):
+                speaker_doubts.append(f"may be the same person as “{other}”")
+        if attributed_only:
+            speaker_doubts.append("has no label in the file: unlabelled paragraphs were attributed to it")
+        role = resolution.roles.get(label, "unknown")
+        if role == "unknown" and typo_of.get(label):
+            role = resolution.roles.get(typo_of[label], "unknown")
+        summaries.append(
+            SpeakerSummary(
+                label=label,
+                turns=turns,
+                words=words,
+                first_turns=firsts[label],
+                role=role,
+                doubts=speaker_doubts,
+                source_labels=list(resolution.sources.get(label, [])),
+            )
+        )
+
+    doubts: list[str] = []
+    if not summaries:
+        doubts.append("No speaker labels were found: each paragraph is a turn without a speaker.")
+    elif len(summaries) == 1:
+        doubts.append(f"Only one speaker was found (“{summaries[0].label}”).")
+    doubts.extend(f"“{label}” is seen only once." for label in once)
+    doubts.extend(
+        f"“{label}:” at the start of a line was read as speech, not as a speaker." for label in detection.missed
+    )
+    long_turns = 0
+    for index, ((label, _, _), words) in enumerate(zip(turn_spans, words_per_turn, strict=True), start=1):
+        share_rule = len(summaries) >= 2 and total >= 500 and words >= 200 and words > LONG_TURN_SHARE * total
+        if label and (words > LONG_TURN_WORDS or share_rule):
+            long_turns += 1
+            if long_turns <= 3:
+                doubts.append(
+                    f"Turn {index} (“{label}”) is very long: {words:,} words. A speaker change may be missing."
+                )
+    if summaries and turn_spans and not turn_spans[0][0]:
+        before = 0
+        for label, _, _ in turn_spans:
+            if label:
+                break
+            before += 1
+        preamble_words = sum(words_per_turn[:before])
+        if detection.header_lines or preamble_words <= 60:
+            doubts.append(
+                f"The text before the first speaker ({preamble_words:,} words) looks like a header; "
+                "it is kept without a speaker."
+            )
+        else:
+            doubts.append(f"{preamble_words:,} words before the first speaker label are kept without a speaker.")
+
+    detected = list(detection.conventions)
+    if detection.participant_label:
+        detected.append(f"a header naming the participant (“{detection.participant_label}”)")
+    if resolution.unlabelled == "participant" and resolution.target:
+        if options.unlabelled == "auto":
+            detected.append(f"only the moderator is labelled: unlabelled paragraphs are “{resolution.target}”")
+        else:
+            detected.append(f"unlabelled paragraphs are “{resolution.target}”")
+    phrase = "; ".join(detected)
+    return ImportReport(
+        speakers=summaries,
+        doubts=doubts,
+        unlabelled=resolution.unlabelled,
+        detected=phrase[:1].upper() + phrase[1:],
+        participant_label=detection.participant_label,
+        unlabelled_paragraphs=resolution.attributed,
+        words=total,
+    )

@@ -31,8 +31,9 @@ def _pairs(text: str) -> list[tuple[str | None, str, int | None]]:
     ],
 )
 def test_conventions(line: str, speaker: str, speech: str, ms: int | None) -> None:
-    # Each convention, with a second turn so a one-off label is still a real speaker.
-    result = _pairs(f"{line}\nInterviewer: Next question?\n{line}")
+    # Each convention, with a second turn so a one-off label is still a real speaker. (The second
+    # speaker is not "Interviewer": "INTERVIEWER" and "Interviewer" are one person, so their turns join.)
+    result = _pairs(f"{line}\nP9: Next answer.\n{line}")
     assert result[0] == (speaker, speech, ms)
 
 

@@ -1,6 +1,6 @@
 """Writes the binary sample transcripts (docx, odt, xlsx, pdf) used by the importer tests.
 
-Run: .venv/bin/python tests/data/transcripts/make_samples.py
+Run: .venv/bin/python -m tests.data.transcripts.make_samples
 The text samples beside this file are written by hand. All content is synthetic.
 """
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+
+from tests.data.pdf_bytes import write_pdf
 
 HERE = Path(__file__).resolve().parent
 
@@ -127,18 +129,7 @@ def _pdf(extra: list[bytes], stream: bytes, *, with_font: bool) -> bytes:
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         *extra,
     ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    for offset in offsets:
-        out.write(f"{offset:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
-    return out.getvalue()
+    return write_pdf(objects)
 
 
 SAMPLE_PDF_LINES = [
