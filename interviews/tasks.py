@@ -11,7 +11,7 @@ from studies.jobs import JobError, job_context, report_progress
 from .exports import participants_export
 from .importers import ImportFailure
 from .models import Protocol
-from .services.imports import import_transcript
+from .services.imports import choices_from_params, import_transcript
 
 
 @shared_task(acks_late=True)
@@ -26,6 +26,8 @@ def import_transcript_task(job_id: int) -> None:
         protocol = None
         if params.get("protocol_uuid"):
             protocol = Protocol.objects.filter(study=job.study, uuid=params["protocol_uuid"]).first()
+        # The speaker choices made in the import preview; none for a direct import.
+        speaker_options, speaker_map = choices_from_params(params)
         try:
             outcome = import_transcript(
                 study=job.study,
@@ -34,6 +36,8 @@ def import_transcript_task(job_id: int) -> None:
                 user=job.created_by,
                 participant_labels=params.get("participant_labels") or [],
                 protocol=protocol,
+                speaker_options=speaker_options,
+                speaker_map=speaker_map,
             )
         except ImportFailure as exc:
             raise JobError(str(exc)) from exc
@@ -46,6 +50,10 @@ def import_transcript_task(job_id: int) -> None:
             "warnings": outcome.warnings,
             "turns": transcript.turns.count(),
             "words": transcript.word_count,
+            # The import summary: who speaks how much, and what looks doubtful (see import_summary).
+            "speakers": outcome.summary.get("speakers", []),
+            "doubts": outcome.summary.get("doubts", []),
+            "detected": outcome.summary.get("detected", ""),
         }
         # The uploaded bytes are kept only until they are imported.
         job.input_file.delete(save=False)

@@ -186,6 +186,7 @@ class Job(models.Model):
 class StagedKind(models.TextChoices):
     PARTICIPANT_TABLE = "participant_table", "Participant table"
     CODEBOOK = "codebook", "Codebook"
+    TRANSCRIPT = "transcript", "Transcript"
 
 
 STAGED_UPLOAD_LIFETIME = timedelta(days=1)

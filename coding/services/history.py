@@ -56,6 +56,8 @@ def record(
 #                         say what the action did (`Coding.batch` inserted, `retired_batch` retired)
 #   object_type "memo":   create | update | delete | move
 #   object_type "transcript": correct_transcript (not undoable here; correct the text again)
+#   object_type "speaker": merge | reassign | split | join (interviews.services.speakers; object_uuid is
+#                         the transcript's, before/after snapshot its turns and speakers)
 # `before`/`after` hold the changed fields, uuids as strings. Entries sharing `batch` are one
 # user action and are undone together: codings set-based, then codes and memos newest first.
 
@@ -63,6 +65,7 @@ UNDOABLE = {
     ("code", "create"), ("code", "update"), ("code", "move"), ("code", "merge"), ("code", "split"),
     ("code", "delete"), ("code", "restore"), ("coding", "apply"), ("coding", "remove"), ("coding", "recode"),
     ("memo", "create"), ("memo", "update"), ("memo", "delete"), ("memo", "move"),
+    ("speaker", "merge"), ("speaker", "reassign"), ("speaker", "split"), ("speaker", "join"),
 }  # fmt: skip
 
 
@@ -182,6 +185,11 @@ def _invert(entry: LogEntry, now: Any) -> None:
     before, after = entry.before or {}, entry.after or {}
     if kind == "coding":
         return  # undone set-based by `_undo_codings`
+    if kind == "speaker":
+        from interviews.services.speakers import undo_speaker_change
+
+        undo_speaker_change(entry)
+        return
     if kind == "code":
         code = Code.objects.select_for_update().filter(uuid=entry.object_uuid).first()
         if code is None:

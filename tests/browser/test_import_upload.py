@@ -1,10 +1,11 @@
-"""Upload three transcripts at once in the browser and read the resulting turns."""
+"""Upload three transcripts at once in the browser, without the preview, and read the resulting turns."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from interviews.models import Transcript
 from tests.browser.conftest import login
@@ -21,9 +22,9 @@ def test_upload_three_files_and_read_turns(page: Any, live_server: Any, team: Te
     page.set_input_files(
         "#files", [str(DATA / "interview_p5.vtt"), str(DATA / "sample.docx"), str(DATA / "interview_p8.csv")]
     )
+    page.get_by_label("Import without preview (large batches)").check()
     page.get_by_role("button", name="Import").click()
-    page.wait_for_selector(".job-list")
-    assert page.locator(".job .status-done").count() == 3
+    expect(page.locator(".job-list .job .status-done")).to_have_count(3)
     assert Transcript.objects.filter(study=team.study).count() == 3
 
     page.get_by_role("link", name="Open “interview p5”").click()

@@ -24,7 +24,10 @@ def test_upload_several_files_creates_jobs_and_transcripts(team: Team, django_ca
         response = csrf_post(
             team.client("coder"),
             url,
-            {"files": [_upload("interview_p1.txt"), _upload("interview_p5.vtt"), _upload("sample.docx")]},
+            {
+                "files": [_upload("interview_p1.txt"), _upload("interview_p5.vtt"), _upload("sample.docx")],
+                "skip_preview": "1",
+            },
         )
     assert response.status_code == 302 and response["Location"] == reverse(
         "interviews:import_jobs", args=[team.study.slug]
@@ -40,7 +43,7 @@ def test_bad_file_fails_its_job_with_reason_and_others_succeed(team: Team, djang
     url = reverse("interviews:import", args=[team.study.slug])
     with django_capture_on_commit_callbacks(execute=True):
         csrf_post(team.client("coder"), url, {"files": [SimpleUploadedFile("broken.pdf", b"%PDF-1.4 garbage"),
-                                                        _upload("interview_p6.srt")]})  # fmt: skip
+                                                        _upload("interview_p6.srt")], "skip_preview": "1"})  # fmt: skip
     failed = Job.objects.get(input_name="broken.pdf")
     assert failed.status == "failed" and failed.error.startswith("broken.pdf: ")
     assert Transcript.objects.filter(study=team.study).count() == 1
@@ -52,7 +55,7 @@ def test_bad_file_fails_its_job_with_reason_and_others_succeed(team: Team, djang
 @override_settings(THEMATICA_MAX_UPLOAD_BYTES=100)
 def test_oversized_file_is_refused_without_storing_it(team: Team) -> None:
     url = reverse("interviews:import", args=[team.study.slug])
-    csrf_post(team.client("coder"), url, {"files": [_upload("interview_p1.txt")]})
+    csrf_post(team.client("coder"), url, {"files": [_upload("interview_p1.txt")], "skip_preview": "1"})
     job = Job.objects.get()
     assert job.status == "failed" and "the limit is 100 bytes" in job.error and not job.input_file
 

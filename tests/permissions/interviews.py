@@ -16,12 +16,15 @@ def kwargs(team: Any) -> dict[str, Any]:
     attribute = Attribute.objects.create(study=team.study, name="role", type="category", choices=["DS"])
     table = stage_upload(study=team.study, user=team.coder, kind=StagedKind.PARTICIPANT_TABLE, name="t.csv",
                          data=b"id,role\nP2,DS\n")  # fmt: skip
+    staged_transcript = stage_upload(study=team.study, user=team.coder, kind=StagedKind.TRANSCRIPT, name="p1.txt",
+                                     data=b"Interviewer: Hello?\n\nP1: Hi.\n")  # fmt: skip
     return {
         "attribute_uuid": attribute.uuid,
         "table_uuid": table.uuid,
         "participant_uuid": participant.uuid,
         "transcript_uuid": transcript.uuid,
         "protocol_uuid": protocol.uuid,
+        "staged_uuid": staged_transcript.uuid,
     }
 
 
@@ -50,10 +53,22 @@ EXPECTATIONS: dict[str, dict[str, dict[str, int]]] = {
     "interviews:document_list": {"GET": READ},
     "interviews:document_edit": {"GET": WRITE_FORM, "POST": post(400)},
     "interviews:document_speakers": {"GET": WRITE_FORM, "POST": post(302)},
+    # Speaker review actions: an empty post names no turn or speaker, so the page comes back with why.
+    "interviews:speakers_merge": {"GET": expect(302, 405, 405, 405, 405), "POST": post(400)},
+    "interviews:turn_reassign": {"GET": expect(302, 405, 405, 405, 405), "POST": post(400)},
+    "interviews:turn_split": {"GET": expect(302, 405, 405, 405, 405), "POST": post(400)},
+    "interviews:turn_join": {"GET": expect(302, 405, 405, 405, 405), "POST": post(400)},
     "interviews:document_questions": {"GET": READ, "POST": post(302)},
     # An empty correction is refused with a message; nothing is saved.
     "interviews:document_correct": {"GET": WRITE_FORM, "POST": post(200)},
     "interviews:document_delete": {"GET": expect(302, 405, 405, 405, 405), "POST": post(302)},
     "interviews:import": {"GET": WRITE_FORM, "POST": expect(302, 404, 403, 400, 400)},
     "interviews:import_jobs": {"GET": READ},
+    # With no staged files named (?f=...) the preview has expired: a message and back to the upload.
+    "interviews:import_preview": {"GET": expect(302, 404, 403, 302, 302), "POST": expect(302, 404, 403, 302, 302)},
+    # A staged file belongs to the coder who uploaded it; to anyone else it does not exist.
+    "interviews:import_preview_file": {
+        "GET": expect(302, 405, 405, 405, 405),
+        "POST": expect(302, 404, 403, 200, 404),
+    },
 }

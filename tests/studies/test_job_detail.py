@@ -27,3 +27,17 @@ def test_job_of_other_study_is_404(team: Team) -> None:
     other = make_study(owner=team.outsider)
     job = create_job(study=other, kind=JobKind.IMPORT_TRANSCRIPT, user=team.outsider)
     assert team.client("owner").get(reverse("studies:job_detail", args=[team.study.slug, job.uuid])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_finished_job_does_not_show_its_last_progress_message(team: Team) -> None:
+    """A failed or finished job said "Failed" (or "Done") beside a stale "Reading the file"."""
+    from studies.jobs import fail_job, report_progress
+
+    job = create_job(study=team.study, kind=JobKind.EXPORT_CODEBOOK, user=team.coder, input_name="codebook")
+    report_progress(job, 10, "Reading the file")
+    url = reverse("studies:job_detail", args=[team.study.slug, job.uuid])
+    assert "Reading the file" in team.client("viewer").get(url).content.decode()
+    fail_job(job, "codebook: it broke.")
+    page = team.client("viewer").get(url).content.decode()
+    assert "it broke" in page and "Reading the file" not in page

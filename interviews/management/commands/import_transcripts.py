@@ -1,4 +1,10 @@
-"""python manage.py import_transcripts --study SLUG [--participant P3] [--user NAME] FILE..."""
+"""python manage.py import_transcripts --study SLUG [--dry-run] [--unlabelled previous] [--rename OLD=NEW]
+[--speaker LABEL=P3|interviewer|other] [--participant P3] [--user NAME] FILE...
+
+`--dry-run` prints, for each file, the speakers the import would store (turns, words, first turn,
+doubts) and the convention detected, and stores nothing. A normal run prints the same briefly, with
+the doubts as warnings. A file that cannot be read is reported and the others are imported.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,49 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from interviews.importers import ImportFailure
-from interviews.services.imports import import_transcript
+from interviews.importers import ImportFailure, SpeakerOptions
+from interviews.models import Participant, SpeakerRole
+from interviews.services.imports import (
+    UNLABELLED_CHOICES,
+    SpeakerMapping,
+    TranscriptPreview,
+    import_transcript,
+    preview_transcript,
+)
 from studies.models import Study
+
+EXCERPT_CHARS = 80
+ROLE_WORDS = {
+    "interviewer": SpeakerRole.INTERVIEWER,
+    "other": SpeakerRole.OTHER,
+    "participant": SpeakerRole.PARTICIPANT,
+}
+UNLABELLED_WORDS = {
+    "previous": "continue the previous speaker",
+    "participant": "are the participant speaking",
+    "none": "none (every paragraph has its own label)",
+}
+
+
+def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        old, sep, new = value.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise CommandError(f"{option} takes LABEL=VALUE, not {value!r}.")
+        pairs.append((old.strip(), new.strip()))
+    return pairs
+
+
+def _who(mapping: SpeakerMapping) -> str:
+    if mapping.participant:
+        return f"participant {mapping.participant}"
+    return {"interviewer": "interview team", "other": "other"}.get(mapping.role, "participant (not in the study)")
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
 
 
 class Command(BaseCommand):
@@ -20,6 +66,23 @@ class Command(BaseCommand):
         parser.add_argument("--study", required=True, help="Study slug.")
         parser.add_argument("--participant", action="append", default=[], help="Participant id (repeatable).")
         parser.add_argument("--user", help="Username recorded as the importer.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Print the speakers each file would have; store nothing."
+        )
+        parser.add_argument(
+            "--unlabelled", choices=UNLABELLED_CHOICES, default="auto",
+            help="Paragraphs without a speaker label: continue the previous speaker, are the participant "
+            "speaking, or as detected (auto, the default).",
+        )  # fmt: skip
+        parser.add_argument(
+            "--rename", action="append", default=[], metavar="OLD=NEW",
+            help="Store speaker OLD as NEW (repeatable); two labels renamed to the same NEW are merged.",
+        )  # fmt: skip
+        parser.add_argument(
+            "--speaker", action="append", default=[], metavar="LABEL=WHO",
+            help="Who speaker LABEL (as stored, after --rename) is: a participant id of the study, "
+            "interviewer, participant or other (repeatable).",
+        )  # fmt: skip
         parser.add_argument("files", nargs="+")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -31,14 +94,27 @@ class Command(BaseCommand):
             user = User.objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"No user called {options['user']!r}.")
+        speaker_options = SpeakerOptions(
+            renames=dict(_pairs(options["rename"], "--rename")), unlabelled=options["unlabelled"]
+        )
+        speaker_map = self._speaker_map(study, _pairs(options["speaker"], "--speaker"))
         failures = 0
         for name in options["files"]:
             path = Path(name)
             try:
                 data = path.read_bytes()
+                if options["dry_run"]:
+                    self._print_preview(
+                        preview_transcript(
+                            study=study, filename=path.name, data=data, options=speaker_options,
+                            participant_labels=options["participant"], speaker_map=speaker_map,
+                        )
+                    )  # fmt: skip
+                    continue
                 outcome = import_transcript(
-                    study=study, filename=path.name, data=data, user=user, participant_labels=options["participant"]
-                )
+                    study=study, filename=path.name, data=data, user=user, participant_labels=options["participant"],
+                    speaker_options=speaker_options, speaker_map=speaker_map or None,
+                )  # fmt: skip
             except OSError as exc:
                 failures += 1
                 self.stderr.write(f"failed: {path.name}: cannot be read ({exc.strerror})")
@@ -48,12 +124,58 @@ class Command(BaseCommand):
                 self.stderr.write(f"failed: {exc}")
                 continue
             transcript = outcome.transcript
-            verb = "imported" if outcome.created else "already imported"
+            if not outcome.created:
+                self.stdout.write(f"already imported: {path.name} → “{transcript.title}”")
+                continue
+            summary = outcome.summary
+            speakers = ", ".join(f"{s['label']} {s['turns']}" for s in summary.get("speakers", []))
             self.stdout.write(
-                f"{verb}: {path.name} → “{transcript.title}” ({transcript.turns.count()} turns, "
-                f"{transcript.word_count} words)"
+                f"imported: {path.name} → “{transcript.title}” ({summary.get('turns', 0)} turns, "
+                f"{summary.get('words', 0)} words{'; speakers: ' + speakers if speakers else ''})"
             )
-            for warning in outcome.warnings if outcome.created else []:
+            for warning in [*outcome.warnings, *summary.get("doubts", [])]:
                 self.stdout.write(f"  warning: {warning}")
+        total = len(options["files"])
+        verb = "previewed" if options["dry_run"] else "imported"
         if failures:
-            raise CommandError(f"{failures} of {len(options['files'])} files failed.")
+            raise CommandError(f"{failures} of {total} files failed; {total - failures} {verb}.")
+        if options["dry_run"]:
+            self.stdout.write(f"{total} file{'s' if total != 1 else ''} previewed; nothing was stored.")
+
+    def _speaker_map(self, study: Study, pairs: list[tuple[str, str]]) -> dict[str, SpeakerMapping]:
+        participants = {p.label.lower(): p.label for p in Participant.objects.filter(study=study)}
+        mapping: dict[str, SpeakerMapping] = {}
+        for label, who in pairs:
+            if who.lower() in ROLE_WORDS:
+                mapping[label] = SpeakerMapping(ROLE_WORDS[who.lower()])
+            elif who.lower() in participants:
+                mapping[label] = SpeakerMapping(SpeakerRole.PARTICIPANT, participants[who.lower()])
+            else:
+                raise CommandError(
+                    f"--speaker {label}={who}: {who!r} is neither a participant of this study nor "
+                    "interviewer, participant or other."
+                )
+        return mapping
+
+    def _print_preview(self, preview: TranscriptPreview) -> None:
+        already = f" (already imported as “{preview.already_imported}”)" if preview.already_imported else ""
+        self.stdout.write(
+            f"preview: {preview.filename}{already} — {preview.format}, {preview.turns} turns, {preview.words} words, "
+            f"{len(preview.speakers)} speaker{'s' if len(preview.speakers) != 1 else ''}"
+        )
+        if preview.detected:
+            self.stdout.write(f"  convention: {preview.detected}")
+        if preview.participant_label:
+            self.stdout.write(f"  participant named in the file: {preview.participant_label}")
+        self.stdout.write(f"  unlabelled paragraphs: {UNLABELLED_WORDS.get(preview.unlabelled, preview.unlabelled)}")
+        for speaker in preview.speakers:
+            self.stdout.write(
+                f"  {speaker.label} — {speaker.turns} turn{'s' if speaker.turns != 1 else ''}, "
+                f"{speaker.words} word{'s' if speaker.words != 1 else ''} → {_who(speaker.mapping)}"
+            )
+            if speaker.first_turns:
+                self.stdout.write(f"    “{_excerpt(speaker.first_turns[0])}”")
+            for doubt in speaker.doubts:
+                self.stdout.write(f"    doubt: {doubt}")
+        for doubt in preview.doubts:
+            self.stdout.write(f"  doubt: {doubt}")
