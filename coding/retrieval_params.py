@@ -1,20 +1,25 @@
-"""The retrieval form's query string as a `RetrievalQuery`, for the page, its export and the export job."""
+"""The retrieval form's query string as a `RetrievalQuery`, for the page, its export and the
+export job; the segment-context request; the attribute filter's example for this study."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django import forms
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from accounts.models import User
-from interviews.models import Transcript
+from interviews.models import Attribute, AttributeType, AttributeValue, Transcript
 from studies.models import Study
 
 from .models import Code
-from .query import QueryError, participant_filter
+from .query import _TOKEN, KEYWORDS, QueryError, participant_filter
 from .selectors import RetrievalQuery
 
 
@@ -90,3 +95,93 @@ def retrieval_query(
         "to": data.get("to", ""),
     }
     return query, form, errors
+
+
+class SegmentContextForm(forms.Form):
+    """Which text to show around a segment: its code point range in the document's current
+    text, and whether to add the turn before and the turn after."""
+
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=0)
+    around = forms.BooleanField(required=False)
+
+    def __init__(self, data: MultiValueDict[str, str], *, length: int) -> None:
+        super().__init__(data)
+        self.length = length
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start is not None and end is not None and not start <= end <= self.length:
+            raise forms.ValidationError("The position is not in this document; reload the page.")
+        return data
+
+
+# --- the attribute filter's example -----------------------------------------------------------
+
+
+@dataclass
+class FilterHelp:
+    """The study's own attribute names and a filter that works on them (the placeholder)."""
+
+    names: list[str]
+    example: str
+
+
+def quoted(text: str) -> str:
+    """`text` as one name or value of the filter language, quoted only if it has to be."""
+    match = _TOKEN.fullmatch(text)
+    if text and match is not None and match.lastgroup == "word" and text.lower() not in KEYWORDS:
+        return text
+    return '"' + re.sub(r'(["\\])', r"\\\1", text) + '"'
+
+
+def _condition(attribute: Attribute) -> str | None:
+    """A comparison on `attribute` with a value it really has (a choice or a participant's)."""
+    name = quoted(attribute.name)
+    example: dict[str, Any] = {
+        "text": getattr(attribute, "example_text", ""),
+        "number": getattr(attribute, "example_number", None),
+        "date": getattr(attribute, "example_date", None),
+        "bool": getattr(attribute, "example_bool", None),
+    }
+    kind = attribute.type
+    if kind == AttributeType.CATEGORY and len(attribute.choices) >= 2:
+        return f"{name} in ({quoted(attribute.choices[0])}, {quoted(attribute.choices[1])})"
+    if kind == AttributeType.CATEGORY and attribute.choices:
+        return f"{name} = {quoted(attribute.choices[0])}"
+    if kind == AttributeType.NUMBER:
+        return f"{name} >= {example['number']:g}" if example["number"] is not None else None
+    if kind == AttributeType.DATE:
+        return f"{name} >= {example['date'].isoformat()}" if example["date"] is not None else None
+    if kind == AttributeType.BOOLEAN:
+        return f"{name} = {'no' if example['bool'] is False else 'yes'}"
+    value = str(example["text"] or "").strip()
+    if not value:
+        return None
+    if len(value) <= 24:
+        return f"{name} = {quoted(value)}"
+    word = max(re.findall(r"\w+", value) or [value[:24]], key=len)
+    return f"{name} ~ {quoted(word)}"
+
+
+def filter_help(*, study: Study) -> FilterHelp:
+    """The attribute names of `study` and an example filter built from up to two of them, with
+    values its participants have: one query, however many participants."""
+
+    def first(column: str, **exclude: Any) -> Subquery:
+        values = AttributeValue.objects.filter(attribute=OuterRef("pk")).exclude(**exclude).order_by("pk")
+        return Subquery(values.values(column)[:1])
+
+    attributes = list(
+        Attribute.objects.filter(study=study)
+        .order_by("order", "name")
+        .annotate(
+            example_text=first("value_text", value_text=""),
+            example_number=first("value_number", value_number=None),
+            example_date=first("value_date", value_date=None),
+            example_bool=first("value_bool", value_bool=None),
+        )
+    )
+    conditions = [c for c in (_condition(a) for a in attributes) if c]
+    return FilterHelp(names=[a.name for a in attributes], example=" and ".join(conditions[:2]))

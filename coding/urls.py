@@ -30,6 +30,7 @@ urlpatterns = [
     # --- retrieval, keyword in context, auto-coding ---
     path("retrieve/", retrieval.retrieval, name="retrieval"),
     path("retrieve/export.csv", retrieval.retrieval_export, name="retrieval_export"),
+    path("retrieve/context/<uuid:transcript_uuid>/", retrieval.segment_context, name="segment_context"),
     path("kwic/", retrieval.kwic, name="kwic"),
     path("autocode/", autocode.autocode, name="autocode"),
 ]

@@ -25,6 +25,7 @@ class CodeRow:
     depth: int
     count: int
     total: int = 0
+    has_children: bool = False
     # Filled by pages that link each row (reversing 500 URLs one by one is slow).
     urls: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -44,8 +45,9 @@ def with_urls(rows: list[CodeRow], **patterns: str) -> list[CodeRow]:
 
 def codebook_tree(*, study: Study, user: User | Any, counts: bool = True) -> list[CodeRow]:
     """Live codes in tree order with visible coding counts, own (`count`) and including
-    sub-codes (`total`): one grouped count query and one query for the codes. Pages that
-    only list the codes (pickers) pass `counts=False` and skip the count over the study."""
+    sub-codes at any depth (`total`: a parent with no codings of its own and 7 in its
+    children has count 0 and total 7): one grouped count query and one query for the codes.
+    Pages that only list the codes (pickers) pass `counts=False` and skip the count."""
     per_code = coding_counts(study=study, user=user, by="code_id") if counts else {}
     codes = list(study_codes(study=study))
     ids = {c.pk for c in codes}
@@ -58,7 +60,7 @@ def codebook_tree(*, study: Study, user: User | Any, counts: bool = True) -> lis
     def walk(parent: int | None, depth: int) -> int:
         subtotal = 0
         for code in children.get(parent, []):
-            row = CodeRow(code, depth, per_code.get(code.pk, 0))
+            row = CodeRow(code, depth, per_code.get(code.pk, 0), has_children=code.pk in children)
             ordered.append(row)
             row.total = row.count + walk(code.pk, depth + 1)
             subtotal += row.total

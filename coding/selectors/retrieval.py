@@ -4,6 +4,10 @@ attributes, documents, coders and dates.
 Every query starts from `visible_codings`. The common case (any of some codes, nothing
 excluded) is counted and paged in SQL; AND and NOT work on the codings of the codes they
 name only, never on the whole study.
+
+Segments always come in reading order, whatever the query: documents in natural order of
+their titles ("P2" before "P10", case-insensitive), then by position in the document. The
+page, its export and the export job share that order.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from accounts.models import User
 from interviews.models import Participant, SpeakerTurn, Transcript
+from interviews.ordering import natural_key
 from studies.models import Study
 
 from ..models import Code, Coding
@@ -58,6 +63,24 @@ class SegmentPage:
     total: int
     per_code: list[tuple[Code, int]]
     per_participant: list[tuple[str, int]]
+
+    @property
+    def groups(self) -> list[dict[str, Any]]:
+        """The page's segments by document, then by speaker turn: each document's title and
+        participants once, each turn's speaker once, however many segments it holds."""
+        return group_rows(self.segments)
+
+
+def document_order(*, study: Study) -> dict[int, int]:
+    """Each document's rank in natural order of titles (P2 before P10), ties by creation."""
+    titles = Transcript.objects.filter(study=study).values_list("pk", "title")
+    ranked = sorted(titles, key=lambda row: (natural_key(row[1]), row[0]))
+    return {pk: rank for rank, (pk, _) in enumerate(ranked)}
+
+
+def _in_reading_order(segments: list[Segment], rank: dict[int, int]) -> list[Segment]:
+    last = len(rank)
+    return sorted(segments, key=lambda s: (rank.get(s.transcript_id, last), s.start, s.end, s.coding_ids))
 
 
 class TurnIndex:
@@ -144,11 +167,17 @@ def find_segments(*, study: Study, user: User | Any, query: RetrievalQuery) -> l
     if query.mode == "all" and query.scope == "span" and len(include) > 1:
         codings = codings.filter(_overlaps_every_other(study=study, user=user, query=query, include=include))
     rows = codings.values_list("id", "transcript_id", "code_id", "start", "end")
+    rank = document_order(study=study)
     if _is_simple(query):
-        return [
-            Segment(tid, start, end, (code_id,), (cid,))
-            for cid, tid, code_id, start, end in rows.order_by("transcript_id", "start", "end", "id")
-        ]
+        # In position order from SQL; a stable sort by document rank keeps it within each one.
+        last = len(rank)
+        return sorted(
+            (
+                Segment(tid, start, end, (code_id,), (cid,))
+                for cid, tid, code_id, start, end in rows.order_by("transcript_id", "start", "end", "id")
+            ),
+            key=lambda s: rank.get(s.transcript_id, last),
+        )
     by_transcript: dict[int, list[tuple[int, int, int, int]]] = {}
     for cid, tid, code_id, start, end in rows:
         by_transcript.setdefault(tid, []).append((cid, code_id, start, end))
@@ -166,8 +195,7 @@ def find_segments(*, study: Study, user: User | Any, query: RetrievalQuery) -> l
             if excluded and _hits_excluded(start, end, excluded, query.scope, turns, tid):
                 continue
             segments.append(Segment(tid, start, end, code_ids, coding_ids))
-    segments.sort(key=lambda s: (s.transcript_id, s.start, s.end))
-    return segments
+    return _in_reading_order(segments, rank)
 
 
 @dataclass
@@ -185,12 +213,39 @@ def _page_in_sql(
         codings = codings.filter(code_id__in=set(query.codes))
     per_code = dict(codings.values("code_id").annotate(n=Count("id")).values_list("code_id", "n"))
     per_transcript = dict(codings.values("transcript_id").annotate(n=Count("id")).values_list("transcript_id", "n"))
+    counts = SegmentCounts(sum(per_code.values()), per_code, per_transcript)
+    # The page's window in reading order, found from the per-document counts: only the
+    # documents it touches are read, ranked in SQL by a CASE over those few documents.
+    rank = document_order(study=study)
+    last = len(rank)
     offset = (page - 1) * per_page
-    rows = codings.order_by("transcript_id", "start", "end", "id").values_list(
-        "id", "transcript_id", "code_id", "start", "end"
-    )[offset : offset + per_page]
+    before = covered = 0
+    touched: list[int] = []
+    for tid in sorted(per_transcript, key=lambda t: (rank.get(t, last), t)):
+        n = per_transcript[tid]
+        if not touched and before + n <= offset:
+            before += n
+            continue
+        touched.append(tid)
+        covered += n
+        if before + covered >= offset + per_page:
+            break
+    if not touched:
+        return [], counts
+    # One document (the usual page of a large study) needs no CASE: its index gives the order.
+    order = (
+        [Case(*(When(transcript_id=t, then=Value(i)) for i, t in enumerate(touched)), output_field=IntegerField())]
+        if len(touched) > 1
+        else []
+    )
+    skip = offset - before
+    rows = (
+        codings.filter(transcript_id__in=touched)
+        .order_by(*order, "start", "end", "id")
+        .values_list("id", "transcript_id", "code_id", "start", "end")[skip : skip + per_page]
+    )
     segments = [Segment(tid, start, end, (code_id,), (cid,)) for cid, tid, code_id, start, end in rows]
-    return segments, SegmentCounts(sum(per_code.values()), per_code, per_transcript)
+    return segments, counts
 
 
 def _page_in_python(
@@ -304,7 +359,7 @@ def segment_page(
         segments=_rows(chosen, codes=codes, labels=labels, context=context),
         total=counts.total,
         per_code=sorted(((codes[c], n) for c, n in counts.per_code.items() if c in codes), key=lambda x: -x[1]),
-        per_participant=sorted(per_participant.items(), key=lambda x: (-x[1], x[0])),
+        per_participant=sorted(per_participant.items(), key=lambda x: (-x[1], natural_key(x[0]))),
     )
 
 
@@ -333,24 +388,135 @@ def _rows(
         ).values_list("transcript_id", "index", "speaker__label", "speaker__participant__label")
     }
     rows = []
-    for segment in chosen:
+    for key, segment in enumerate(chosen):
         transcript = transcripts[segment.transcript_id]
         span = turns.turn_of(segment.transcript_id, segment.start)
         speaker, speaker_participant = speakers.get((segment.transcript_id, span[2]), ("", "")) if span else ("", "")
         participant = speaker_participant or ", ".join(labels.get(segment.transcript_id, []))
         rows.append(
             {
+                "key": key,
                 "segment": segment,
                 "transcript": transcript,
                 "text": transcript.text[segment.start : segment.end],
                 "before": transcript.text[max(0, segment.start - context) : segment.start] if context else "",
                 "after": transcript.text[segment.end : segment.end + context] if context else "",
                 "codes": [codes[c] for c in segment.code_ids if c in codes],
+                "turn": span[2] if span else None,
+                "whole_turn": span is not None and segment.start <= span[0] and segment.end >= span[1],
                 "speaker": speaker,
+                "speaker_participant": speaker_participant,
                 "participant": participant,
+                "participants": labels.get(segment.transcript_id, []),
             }
         )
     return rows
+
+
+def group_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive rows of one document, and within it of one speaker turn, grouped (rows
+    stay in their order): `[{transcript, participants, turns: [{turn, speaker,
+    speaker_participant, rows}]}]`. Rows outside any turn form groups without a speaker."""
+    documents: list[dict[str, Any]] = []
+    for row in rows:
+        if not documents or documents[-1]["transcript"].pk != row["transcript"].pk:
+            documents.append({"transcript": row["transcript"], "participants": row["participants"], "turns": []})
+        turns = documents[-1]["turns"]
+        if not turns or row["turn"] is None or turns[-1]["turn"] != row["turn"]:
+            turns.append(
+                {
+                    "turn": row["turn"],
+                    "speaker": row["speaker"],
+                    "speaker_participant": row["speaker_participant"],
+                    "rows": [],
+                }
+            )
+        turns[-1]["rows"].append(row)
+    return documents
+
+
+# --- the text around a segment --------------------------------------------------------------
+
+CONTEXT_LIMIT = 2000  # code points of context shown on each side, however long a turn is
+
+
+@dataclass
+class ContextTurn:
+    """One turn (or paragraph, in a document without turns) of a segment's context: its
+    speaker and its text cut into the part before the segment, the segment's part, the rest."""
+
+    speaker: str
+    role: str
+    start: int
+    end: int
+    before: str
+    hit: str
+    after: str
+    cut_before: bool = False
+    cut_after: bool = False
+
+    @property
+    def is_hit(self) -> bool:
+        return bool(self.hit)
+
+
+def _context_turn(
+    text: str, span: tuple[int, int], start: int, end: int, speaker: str = "", role: str = ""
+) -> ContextTurn:
+    lo, hi = span
+    hit_start, hit_end = max(start, lo), min(end, hi)
+    if hit_start >= hit_end:  # a neighbouring turn: cut in the middle, away from the segment
+        hit_start = hit_end = hi if lo < start else lo
+    before, hit, after = text[lo:hit_start], text[hit_start:hit_end], text[hit_end:hi]
+    turn = ContextTurn(speaker, role, lo, hi, before[-CONTEXT_LIMIT:], hit, after[:CONTEXT_LIMIT])
+    turn.cut_before, turn.cut_after = len(before) > CONTEXT_LIMIT, len(after) > CONTEXT_LIMIT
+    return turn
+
+
+def _paragraph(text: str, position: int) -> tuple[int, int]:
+    """The blank-line-separated paragraph holding `position`."""
+    lo = text.rfind("\n\n", 0, position)
+    hi = text.find("\n\n", position)
+    return (0 if lo < 0 else lo + 2), (len(text) if hi < 0 else hi)
+
+
+def segment_context(*, transcript: Transcript, start: int, end: int, around: bool) -> list[ContextTurn]:
+    """The speaker turns a segment lies in, and with `around` the turn before and the turn
+    after, each with its speaker; in at most three queries. A document without turns gives
+    its paragraphs instead. Turns are ranges over the canonical text, so this reads no codings."""
+    text = transcript.text
+    turns = list(
+        SpeakerTurn.objects.filter(transcript=transcript, start__lt=max(end, start + 1), end__gt=start)
+        .select_related("speaker")
+        .order_by("start")
+    )
+    if not turns:
+        lo, hi = _paragraph(text, start)[0], _paragraph(text, max(start, end - 1))[1]
+        spans = [(lo, hi)]
+        if around:
+            previous = len(text[:lo].rstrip()) - 1  # the last character of the paragraph before
+            following = len(text) - len(text[hi:].lstrip())  # the first of the paragraph after
+            if previous >= 0:
+                spans.insert(0, _paragraph(text, previous))
+            if following < len(text):
+                spans.append(_paragraph(text, following))
+        return [_context_turn(text, span, start, end) for span in spans]
+    if around:
+        neighbours = SpeakerTurn.objects.filter(transcript=transcript).select_related("speaker")
+        turn_before = neighbours.filter(start__lt=turns[0].start).order_by("-start").first()
+        turn_after = neighbours.filter(start__gte=turns[-1].end).order_by("start").first()
+        turns = [t for t in (turn_before, *turns, turn_after) if t is not None]
+    return [
+        _context_turn(
+            text,
+            (turn.start, turn.end),
+            start,
+            end,
+            turn.speaker.label if turn.speaker else "",
+            turn.speaker.role if turn.speaker else "",
+        )
+        for turn in turns
+    ]
 
 
 SEGMENT_COLUMNS = ["document", "participant", "speaker", "codes", "start", "end", "text"]

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from interviews.models import SpeakerTurn, Transcript
+from interviews.ordering import naturally
 from studies.models import Study
 
 MAX_PATTERN_LENGTH = 300
@@ -59,8 +60,10 @@ def search_hits(
 ) -> list[Hit]:
     """Matches of `pattern` in the study's transcripts (speech only), in document order."""
     # The text version with the text: the hits' offsets are only good for that version.
-    documents = list(
-        Transcript.objects.filter(study=study).only("uuid", "title", "text", "text_version").order_by("title")
+    # Natural order of titles (P2 before P10), as retrieval shows segments, then creation order.
+    documents = naturally(
+        Transcript.objects.filter(study=study).only("uuid", "title", "text", "text_version").order_by("pk"),
+        key=lambda d: d.title,
     )
     if transcripts:
         wanted = set(transcripts)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.utils import acting_user
 from interviews.importers import ImportFailure
+from interviews.ordering import naturally
 from studies.access import get_in_study_or_404, get_study_for_user
 from studies.exports import export_response
 from studies.http import safe_next
@@ -97,20 +98,23 @@ def code_detail(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpRespons
             error = str(exc)
         except (ValidationError, ValueError) as exc:
             error = " ".join(exc.messages) if isinstance(exc, ValidationError) else "Reload the page and try again."
-    codings = list(
+    codings = naturally(
         visible_codings(study=study, user=request.user)
         .filter(code=code)
         .select_related("transcript", "coder")
-        .order_by("transcript__title", "start")[:500]
-    )
+        .order_by("transcript__title", "start")[:500],
+        key=lambda c: c.transcript.title,
+    )  # sorted() is stable: position order stays inside each document
     excerpts = [(c, c.transcript.text[c.start : c.end]) for c in codings]
-    others = [row for row in codebook_tree(study=study, user=request.user) if row.code.pk != code.pk]
+    tree = codebook_tree(study=study, user=request.user)
+    row = next((r for r in tree if r.code.pk == code.pk), None)
+    others = [r for r in tree if r.code.pk != code.pk]
     status = 409 if conflict else (400 if error else 200)
     return render(
         request,
         "coding/code_detail.html",
         {"study": study, "code": code, "form": form, "conflict": conflict, "error": error, "excerpts": excerpts,
-         "others": others, "impact": services.deletion_impact(code=code, user=request.user), "fields": services.EDITABLE_FIELDS,
+         "others": others, "row": row, "impact": services.deletion_impact(code=code, user=request.user), "fields": services.EDITABLE_FIELDS,
          "memos": code.memos.filter(deleted_at__isnull=True).select_related("author"), "memo_target": "code",
          "memo_uuid": code.uuid},
         status=status,

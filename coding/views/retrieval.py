@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -8,12 +9,13 @@ from django.shortcuts import render
 
 from accounts.models import User
 from interviews.models import Transcript
-from studies.access import get_study_for_user
+from interviews.ordering import natural_key
+from studies.access import get_in_study_or_404, get_study_for_user
 from studies.exports import export_response
 from studies.models import JobKind
 
 from ..exports import segments_export
-from ..retrieval_params import retrieval_query
+from ..retrieval_params import SegmentContextForm, filter_help, retrieval_query
 from ..selectors import (
     PatternError,
     codebook_tree,
@@ -22,6 +24,7 @@ from ..selectors import (
     search_hits,
     segment_page,
 )
+from ..selectors.retrieval import segment_context as context_of
 from ..tasks import export_segments_task
 
 
@@ -66,9 +69,28 @@ def retrieval(request: HttpRequest, slug: str) -> HttpResponse:
         "coding/retrieval.html",
         {"study": study, "codes": codes, "form": form, "errors": errors, "result": page,
          "page_number": page_number, "pages": pages, "query_string": params.urlencode(), "searched": searched,
-         "documents": documents,
+         "documents": documents, "filter_help": filter_help(study=study),
          "coders": User.objects.filter(memberships__study=study).order_by("username")},
         status=400 if errors else 200,
+    )  # fmt: skip
+
+
+@login_required
+def segment_context(request: HttpRequest, slug: str, transcript_uuid: UUID) -> HttpResponse:
+    """The turn a retrieved segment lies in (or, with `around`, that turn and the turns before
+    and after), with their speakers: the fragment the retrieval page expands in place."""
+    study = get_study_for_user(request, slug)
+    transcript = get_in_study_or_404(Transcript.objects.only("uuid", "title", "text"), study, uuid=transcript_uuid)
+    form = SegmentContextForm(request.GET, length=len(transcript.text))
+    if not form.is_valid():
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    start, end, around = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["around"]
+    return render(
+        request,
+        "coding/_retrieval_context.html",
+        {"study": study, "transcript": transcript, "start": start, "end": end, "around": around,
+         "turns": context_of(transcript=transcript, start=start, end=end, around=around)},
     )  # fmt: skip
 
 
@@ -106,6 +128,8 @@ def kwic(request: HttpRequest, slug: str) -> HttpResponse:
                 per_document[hit.transcript.title] = per_document.get(hit.transcript.title, 0) + 1
         except PatternError as exc:
             error = str(exc)
+    # Documents in natural order (P2 before P10), then by position, as retrieval lists them.
+    rows.sort(key=lambda row: (natural_key(row["hit"].transcript.title), row["hit"].transcript.pk, row["hit"].start))
     return render(
         request,
         "coding/kwic.html",

@@ -40,6 +40,8 @@ EXPECTATIONS: dict[str, dict[str, dict[str, int]]] = {
     # --- retrieval, keyword in context, auto-coding ---
     "coding:retrieval": {"GET": READ},
     "coding:retrieval_export": {"GET": READ},
+    # Without ?start=&end= there is no segment to show context for, but only members learn that.
+    "coding:segment_context": {"GET": expect(302, 404, 400, 400, 400)},
     "coding:kwic": {"GET": READ},
     "coding:autocode": {"GET": WRITE_FORM, "POST": post(200)},
     # --- memos ---
