@@ -22,7 +22,8 @@ from studies.models import Study
 
 from ..access import get_memo_for_user
 from ..models import Code, Coding, Memo, MemoTarget
-from ..selectors.visibility import visible_coding, visible_rows
+from ..selectors.reader import coding_excerpts
+from ..selectors.visibility import visible_coding
 from ..services import memos as services
 from ..services.codebook import Conflict
 
@@ -80,18 +81,15 @@ def memo_list(request: HttpRequest, slug: str) -> HttpResponse:
     if author:
         memos = memos.filter(author__username=author)
     page = Paginator(memos, 30).get_page(request.GET.get("page"))
-    # The codes of memos' codings, read through the visibility rule like every coding.
-    coding_codes = dict(
-        visible_rows(study=study, user=request.user)
-        .filter(pk__in=[m.coding_id for m in page if m.coding_id])
-        .values_list("pk", "code__name")
-    )
-    rows = [(memo, coding_codes.get(memo.coding_id, "") if memo.coding_id else "") for memo in page]
+    # Memos' codings with their code and quoted words, read through the visibility rule like every
+    # coding, in one query.
+    excerpts = coding_excerpts(study=study, user=request.user, coding_ids=[m.coding_id for m in page if m.coding_id])
+    rows = [(memo, excerpts[memo.coding_id].code_name if memo.coding_id in excerpts else "") for memo in page]
     return render(
         request,
         "coding/memo_list.html",
-        {"study": study, "page": page, "rows": rows, "targets": MemoTarget.choices, "kind": kind, "author": author,
-         "error": error,
+        {"study": study, "page": page, "rows": rows, "excerpts": excerpts, "targets": MemoTarget.choices, "kind": kind,
+         "author": author, "error": error,
          "people": User.objects.filter(memberships__study=study).order_by("username")},
         status=400 if error else 200,
     )  # fmt: skip
@@ -116,11 +114,15 @@ def memo_new(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect(safe_next(request, reverse("coding:memo_list", args=[slug])))
         except ValidationError as exc:
             error = " ".join(exc.messages)
+    excerpt = None
+    if isinstance(subject, Coding):
+        excerpt = coding_excerpts(study=study, user=request.user, coding_ids=[subject.pk]).get(subject.pk)
     return render(
         request,
         "coding/memo_form.html",
         {"study": study, "target": target, "subject": subject, "uuid": data.get("uuid", ""), "error": error,
-         "next": safe_next(request, ""), "title": data.get("title", ""), "body": data.get("body", "")},
+         "next": safe_next(request, ""), "title": data.get("title", ""), "body": data.get("body", ""),
+         "excerpt": excerpt},
         status=400 if error else 200,
     )  # fmt: skip
 
@@ -143,11 +145,14 @@ def memo_edit(request: HttpRequest, slug: str, memo_uuid: UUID) -> HttpResponse:
             conflict, error = exc.current, str(exc)
         except (ValidationError, ValueError) as exc:
             error = " ".join(exc.messages) if isinstance(exc, ValidationError) else "Reload and try again."
+    excerpt = None
+    if memo.coding_id:
+        excerpt = coding_excerpts(study=memo.study, user=request.user, coding_ids=[memo.coding_id]).get(memo.coding_id)
     return render(
         request,
         "coding/memo_form.html",
         {"study": memo.study, "memo": memo, "title": title, "body": body, "error": error, "conflict": conflict,
-         "next": safe_next(request, "")},
+         "next": safe_next(request, ""), "excerpt": excerpt},
         status=409 if conflict else (400 if error else 200),
     )  # fmt: skip
 

@@ -29,7 +29,10 @@ def test_reader_shows_turns_times_attributes_and_escapes(team: Team) -> None:
         .get(reverse("interviews:transcript_detail", args=[team.study.slug, transcript.uuid]))
         .content.decode()
     )
-    assert '<div class="turn-text" data-start="13">&lt;b&gt;hi&lt;/b&gt; &amp; welcome</div>' in body
+    assert (
+        '<div class="turn-text" data-start="13" tabindex="0" aria-describedby="turn-codes-0">'
+        "&lt;b&gt;hi&lt;/b&gt; &amp; welcome</div>"
+    ) in body
     assert "0:01:05" in body and ">role<" in body and ">DS<" in body
     assert "Code turn" not in body  # viewers read only
 
