@@ -163,7 +163,7 @@ def apply_autocode(
     record(
         study=study, user=user, action="apply", object_type="coding",
         object_uuid=new_rows[0].uuid if new_rows else code.uuid, batch=batch,
-        summary=f"auto-coded “{code.name}” in {applied} passages ({description})",
+        summary=f"auto-coded “{code.name}” in {applied} passage{"s" if applied != 1 else ""} ({description})",
         after={"code": str(code.uuid), "codings": len(new_rows), "memo_moves": memo_moves},
     )  # fmt: skip
     return AutocodeOutcome(batch=batch, applied=applied, skipped=skipped, code=code, created_code=created_code)

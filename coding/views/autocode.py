@@ -61,7 +61,7 @@ def autocode(request: HttpRequest, slug: str) -> HttpResponse:
                     raise ValidationError("Choose the code to apply, or name a new one.")
             outcome = apply_autocode(
                 study=study, user=acting_user(request), code=code, new_code_name=form["new_code"], hits=selected,
-                description=f"search {form['q'][:60]!r}, {form['scope']}",
+                description=f"search “{' / '.join(line.strip() for line in form['q'].splitlines() if line.strip())[:60]}”, {form['scope']}",
             )  # fmt: skip
             code = outcome.code
             messages.success(

@@ -40,3 +40,17 @@ def test_cannot_undo_someone_elses_batch(team: Team) -> None:
     )
     assert "nothing of yours to undo" in response.content.decode()
     assert Code.objects.get().deleted_at is None
+
+
+@pytest.mark.django_db
+def test_feed_offers_speaker_changes_as_a_kind(team: Team) -> None:
+    from interviews.models import SpeakerTurn
+    from interviews.services.speakers import split_turn
+    from tests.coding.helpers import make_transcript
+
+    transcript = make_transcript(team.study, "Interviewer: Hello there. How are you?\n\nP1: Fine.\n", "s.txt")
+    turn = SpeakerTurn.objects.get(transcript=transcript, index=0)
+    split_turn(turn=turn, at=transcript.text.index("How"), user=team.coder)
+    url = reverse("coding:activity", args=[team.study.slug])
+    body = team.client("viewer").get(url, {"type": "speaker"}).content.decode()
+    assert '<option value="speaker" selected>speakers</option>' in body and "split turn 1" in body
