@@ -25,6 +25,7 @@ from .codebook import find_or_create_code
 from .history import new_batch, record
 from .rows import join_memos, lock_transcripts, retire
 
+TURNS_CHANGED = "The turns of this document were changed since you opened it; reload the page and try again."
 TEXT_CHANGED = "The text of this document was corrected in the meantime; reload it and try again."
 
 
@@ -207,6 +208,10 @@ def apply_coding_with_code(
         turn = SpeakerTurn.objects.filter(transcript=transcript, index=turn_index).first()
         if turn is None:
             raise ValidationError("No such turn in this document.")
+        # The range the page showed for the turn, when it sent one: turns can be split or joined
+        # (speaker review) while a reader page is open, and then this index is another turn.
+        if start is not None and end is not None and (start, end) != (turn.start, turn.end):
+            raise ValidationError(TURNS_CHANGED)
         if turn.end <= turn.start:
             raise ValidationError("This turn is empty.")
         start, end, expected_text = turn.start, turn.end, None

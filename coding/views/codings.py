@@ -67,7 +67,7 @@ def apply_coding(request: HttpRequest, slug: str, transcript_uuid: UUID) -> Json
             expected_text=data["text"],
         )
     except ValidationError as exc:
-        return _error(exc, status=409 if services.TEXT_CHANGED in exc.messages else 400)
+        return _error(exc, status=409 if {services.TEXT_CHANGED, services.TURNS_CHANGED} & set(exc.messages) else 400)
     placed = applied.placement
     return JsonResponse(
         {"coding": coding_payload(placed.coding), "created": placed.created, "code": code_payload(applied.code),

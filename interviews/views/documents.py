@@ -287,12 +287,14 @@ def document_questions(request: HttpRequest, slug: str, transcript_uuid: UUID) -
     )
     if request.method == "POST":
         by_id = {str(q.pk): q for q in questions}
-        by_index = {str(t.index): t for t in transcript.turns.all()}
+        # Fields are named by the turn's id, not its position: speaker review can split or join
+        # turns while this page is open, and a position would then name another turn.
+        by_id_turn = {str(t.pk): t for t in transcript.turns.all()}
         linked = 0
         for key in request.POST:
             value = request.POST.get(key, "")
-            if key.startswith("turn-") and key[5:] in by_index:
-                turn = by_index[key[5:]]
+            if key.startswith("turn-") and key[5:] in by_id_turn:
+                turn = by_id_turn[key[5:]]
                 turn.transcript = transcript
                 question = by_id.get(value)
                 if (question.pk if question else None) != turn.question_id:

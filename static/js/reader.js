@@ -777,7 +777,9 @@
     const target = pending;
     closePicker(true);
     const body = option.create ? { new_code: option.create } : { code: option.code.uuid };
-    if (target.turn !== undefined) body.turn = target.turn;
+    // A whole turn also sends the range this page shows for it: if the turns were split or joined
+    // since the page was opened, the server refuses instead of coding another turn.
+    if (target.turn !== undefined) Object.assign(body, { turn: target.turn, start: target.start, end: target.end });
     else Object.assign(body, { start: target.start, end: target.end, text: target.text });
     window.getSelection().removeAllRanges();
     try {
@@ -865,7 +867,7 @@
 
   function openTurnPicker(position, opener) {
     const turn = turns[position];
-    openPicker({ turn: turn.index }, [turn.el.getBoundingClientRect()], opener);
+    openPicker({ turn: turn.index, start: turn.start, end: turn.end }, [turn.el.getBoundingClientRect()], opener);
   }
 
   if (config.canCode) {

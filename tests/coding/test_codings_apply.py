@@ -79,3 +79,24 @@ def test_a_selection_across_turns_sends_null_text_and_is_coded(team: Team) -> No
     body = json.dumps({"code": str(code.uuid), "start": 10, "end": 60, "text": None})
     response = csrf_post(team.client("coder"), url, body, content_type="application/json")
     assert response.status_code == 201 and response.json()["coding"]["end"] == 60
+
+
+@pytest.mark.django_db
+def test_coding_a_turn_on_a_stale_page_after_a_split_is_refused(team: Team) -> None:
+    """The reader names a whole turn by its index; after speaker review split a turn, index 3
+    is another turn, so the page's range for it must match or nothing is coded."""
+    from interviews.models import SpeakerTurn
+    from interviews.services.speakers import split_turn
+
+    transcript, code = make_transcript(team.study), make_code(team.study)
+    first = SpeakerTurn.objects.get(transcript=transcript, index=0)
+    seen = SpeakerTurn.objects.get(transcript=transcript, index=3)
+    split_turn(turn=first, at=first.start + transcript.text[first.start : first.end].index(" ") + 1, user=team.owner)
+    url = reverse("coding:apply", args=[team.study.slug, transcript.uuid])
+    body = {"code": str(code.uuid), "turn": 3, "start": seen.start, "end": seen.end}
+    response = _post(team.client("coder"), url, body)
+    assert response.status_code == 409 and "turns of this document were changed" in response.json()["error"]
+    assert not Coding.objects.exists()
+    body["turn"] = 4  # the same turn under its new index
+    assert _post(team.client("coder"), url, body).status_code == 201
+    assert Coding.objects.get().start == seen.start

@@ -46,9 +46,29 @@ def test_accept_suggestions_and_manual_link(team: Team) -> None:
     url = reverse("interviews:document_questions", args=[team.study.slug, transcript.uuid])
     page = team.client("coder").get(url).content.decode()
     assert "suggested" in page
+    ids = dict(SpeakerTurn.objects.filter(transcript=transcript).values_list("index", "pk"))
     response = csrf_post(
-        team.client("coder"), url, {"turn-0": questions[1].pk, "turn-2": questions[2].pk, "turn-4": ""}
+        team.client("coder"),
+        url,
+        {f"turn-{ids[0]}": questions[1].pk, f"turn-{ids[2]}": questions[2].pk, f"turn-{ids[4]}": ""},
     )
     assert response.status_code == 302
     links = dict(SpeakerTurn.objects.filter(transcript=transcript).values_list("index", "question"))
     assert links == {0: questions[1].pk, 1: None, 2: questions[2].pk, 3: None, 4: None}
+
+
+@pytest.mark.django_db
+def test_a_page_opened_before_a_turn_was_split_links_the_turn_it_showed(team: Team) -> None:
+    from interviews.services.speakers import split_turn
+
+    transcript, questions = _setup(team)
+    url = reverse("interviews:document_questions", args=[team.study.slug, transcript.uuid])
+    page = team.client("coder").get(url).content.decode()
+    shown = SpeakerTurn.objects.get(transcript=transcript, index=2)
+    assert f'name="turn-{shown.pk}"' in page
+    first = SpeakerTurn.objects.get(transcript=transcript, index=0)
+    split_turn(turn=first, at=first.start + transcript.text[first.start : first.end].index(" ") + 1, user=team.owner)
+    csrf_post(team.client("coder"), url, {f"turn-{shown.pk}": questions[2].pk})
+    shown.refresh_from_db()
+    assert shown.index == 3 and shown.question_id == questions[2].pk
+    assert not SpeakerTurn.objects.filter(transcript=transcript, index=2, question__isnull=False).exists()
