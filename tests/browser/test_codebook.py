@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from coding.models import Code, Coding
 from tests.browser.conftest import login
@@ -32,7 +33,7 @@ def test_create_merge_and_undo(page: Any, live_server: Any, team: Team) -> None:
     assert Coding.objects.get(retired_at=None).code.name == "Mistrust"
 
     page.get_by_role("link", name="Codebook", exact=True).first.click()
-    assert page.locator("#codebook-tree li").count() == 1
+    expect(page.locator("#codebook-tree li")).to_have_count(1)
     page.get_by_role("button", name="Undo my last change").click()
     page.wait_for_selector("text=Undone:")
     names = sorted(page.locator("#codebook-tree li a").all_inner_texts())

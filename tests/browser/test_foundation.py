@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 from tests.factories import make_user
@@ -22,5 +23,5 @@ def test_sign_in_open_demo_study_and_see_participants(page: Any, live_server: An
     page.get_by_role("link", name="Participants", exact=True).first.click()
     table = page.locator("#participant-table")
     for label in ("R1", "R9", "R17"):
-        assert table.get_by_role("cell", name=label, exact=True).count() == 1
+        expect(table.get_by_role("cell", name=label, exact=True)).to_have_count(1)
     assert page.js_errors == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from interviews.models import AttributeValue
 from tests.browser.conftest import login
@@ -30,6 +31,6 @@ def test_import_participant_table(page: Any, live_server: Any, team: Team, tmp_p
     page.wait_for_selector("#participant-table")
     assert "4 participants created" in page.locator(".messages").inner_text()
     table = page.locator("#participant-table")
-    assert table.get_by_role("cell", name="$$$$", exact=True).count() == 1
+    expect(table.get_by_role("cell", name="$$$$", exact=True)).to_have_count(1)
     assert AttributeValue.objects.filter(attribute__name="Resources", value_text="$$").count() == 2
     assert page.js_errors == []

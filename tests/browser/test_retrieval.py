@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from coding.models import Coding
 from interviews.models import Participant
@@ -37,7 +38,7 @@ def test_autocode_then_retrieve_then_undo(page: Any, live_server: Any, team: Tea
     page.get_by_role("button", name="Preview hits").click()
     page.wait_for_selector("#hits")
     boxes = page.locator("#hits input[type=checkbox]")
-    assert boxes.count() == 2
+    expect(boxes).to_have_count(2)
     boxes.nth(1).uncheck()
     page.get_by_role("button", name="Apply the code to the selected hits").click()
     page.wait_for_selector("text=Applied to 1 passage")
