@@ -9,7 +9,7 @@ documents/imports/                 the import jobs with their summaries
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from uuid import UUID
 
 from django import forms
@@ -402,7 +402,10 @@ def import_preview_file(request: HttpRequest, slug: str, staged_uuid: UUID) -> H
     study = get_study_for_user(request, slug, write=True)
     found = services.staged_transcripts(study=study, user=acting_user(request), uuids=[str(staged_uuid)])
     if not found:
-        raise Http404(EXPIRED_MESSAGE)
+        # htmx keeps the page as it was on an error; the header is what app.js shows instead.
+        response = HttpResponse(EXPIRED_MESSAGE, status=404, content_type="text/plain; charset=utf-8")
+        response["X-Thematica-Message"] = quote(EXPIRED_MESSAGE)
+        return response
     ctx = _preview_context(request, study)
     return render(
         request,

@@ -30,3 +30,36 @@ document.addEventListener("click", (event) => {
   if (!name) return;
   for (const box of document.querySelectorAll(`input[type=checkbox][name="${CSS.escape(name)}"]`)) box.checked = Boolean(all);
 });
+
+// A part of the page that htmx could not update says so, instead of silently staying as it was.
+// The server may explain why in an X-Thematica-Message header (e.g. an expired import preview).
+function showUpdateError(text) {
+  let box = document.getElementById("update-error");
+  if (!box) {
+    box = document.createElement("p");
+    box.id = "update-error";
+    box.className = "error";
+    box.setAttribute("role", "alert");
+    const main = document.getElementById("main");
+    if (main) main.prepend(box);
+    else document.body.prepend(box);
+  }
+  box.textContent = text;
+  box.scrollIntoView({ block: "nearest" });
+}
+document.addEventListener("htmx:responseError", (event) => {
+  const xhr = event.detail.xhr;
+  const message = xhr.getResponseHeader("X-Thematica-Message");
+  showUpdateError(
+    message
+      ? decodeURIComponent(message)
+      : `This part of the page could not be updated (error ${xhr.status}); reload the page and try again.`,
+  );
+});
+document.addEventListener("htmx:sendError", () => {
+  showUpdateError("The server could not be reached, so nothing was updated; check the connection and try again.");
+});
+document.addEventListener("htmx:afterSwap", () => {
+  const box = document.getElementById("update-error");
+  if (box) box.remove();
+});

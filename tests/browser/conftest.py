@@ -59,3 +59,12 @@ def login(page: Any, live_server: Any, user: Any, password: str = PASSWORD) -> N
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/studies/")
+
+
+def settled(page: Any) -> None:
+    """Wait until htmx has set up the page and finished any swap: a click or change made before it
+    binds the (new) content's triggers sends nothing, and the test would wait for nothing."""
+    page.wait_for_function(
+        "() => document.readyState === 'complete' && window.htmx && "
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )

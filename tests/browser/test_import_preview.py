@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from interviews.models import Participant, Transcript
 from studies.models import StagedUpload
-from tests.browser.conftest import login
+from tests.browser.conftest import login, settled
 from tests.browser.test_accessibility import AXE, describe, serious_violations
 from tests.conftest import Team
 
@@ -85,10 +85,12 @@ def test_preview_rename_merge_map_and_import(axe_ready_page: Any, live_server: A
     # The moderator's session: unlabelled paragraphs are the participant's, as detected; choosing
     # "previous" redraws the file with the moderator alone.
     expect(session.locator("tr[data-speaker]")).to_have_count(2)
+    settled(page)
     with page.expect_response(lambda r: "/documents/import/preview/" in r.url and r.request.method == "POST"):
         session.get_by_label("Paragraphs without a speaker label").select_option("previous")
     expect(session.locator("tr[data-speaker]")).to_have_count(1)
     expect(session.locator("tr[data-speaker='MODERATOR'] td").first).to_have_text("1")
+    settled(page)
     with page.expect_response(lambda r: "/documents/import/preview/" in r.url and r.request.method == "POST"):
         session.get_by_label("Paragraphs without a speaker label").select_option("participant")
     expect(session.locator("tr[data-speaker]")).to_have_count(2)
@@ -118,4 +120,23 @@ def test_preview_rename_merge_map_and_import(axe_ready_page: Any, live_server: A
     expect(page.locator(".turn .turn-participant")).to_have_text(["P3", "P3", "P3", "P4"])
     transcript = Transcript.objects.get(source_filename="two.txt")
     assert set(transcript.participants.all()) == {p3, p4}
+    assert page.js_errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_redrawing_an_expired_preview_says_so(page: Any, live_server: Any, team: Team, tmp_path: Any) -> None:
+    """htmx leaves the page unchanged on an error response; the page must say why nothing happened."""
+    (tmp_path / "session.txt").write_text(SESSION, encoding="utf-8")
+    login(page, live_server, team.coder)
+    page.goto(f"{live_server.url}/studies/{team.study.slug}/documents/import/")
+    page.set_input_files("#files", [str(tmp_path / "session.txt")])
+    page.get_by_role("button", name="Import").click()
+    session = page.locator("section.import-file", has=page.get_by_role("heading", name="session.txt"))
+    expect(session.locator("tr[data-speaker]")).to_have_count(2)
+    StagedUpload.objects.all().delete()  # expired (purged) while the page was open
+    settled(page)
+    session.get_by_label("Paragraphs without a speaker label").select_option("previous")
+    expect(page.locator("#update-error")).to_have_text("This preview expired; upload the file again.")
+    expect(session.locator("tr[data-speaker]")).to_have_count(2)  # nothing was redrawn
     assert page.js_errors == []

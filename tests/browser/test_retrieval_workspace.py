@@ -12,7 +12,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from coding.models import Code, Coding
-from tests.browser.conftest import login
+from tests.browser.conftest import login, settled
 from tests.coding.helpers import make_transcript
 from tests.conftest import Team
 
@@ -43,6 +43,7 @@ def test_viewer_expands_a_fragment_in_place(page: Any, live_server: Any, team: T
     whole = segment.get_by_role("button", name="Whole turn", exact=True)
     around = segment.get_by_role("button", name="± 1 turn", exact=True)
     expect(whole).to_have_attribute("aria-expanded", "false")
+    settled(page)
     whole.focus()
     page.keyboard.press("Enter")
     context = segment.locator(".segment-context")
@@ -55,6 +56,7 @@ def test_viewer_expands_a_fragment_in_place(page: Any, live_server: Any, team: T
 
     # ± 1 turn: the question before and the one after, each with its speaker; the hostile
     # markup in the transcript stays text.
+    settled(page)
     around.click()
     expect(context).to_contain_text("How was the migration? <script>window.pwned = 1</script>")
     expect(context).to_contain_text("What would you change?")
@@ -104,6 +106,8 @@ def test_expanded_results_pass_axe(csp_free_page: Any, live_server: Any, team: T
     login(page, live_server, team.viewer)
     page.goto(f"{live_server.url}/studies/{team.study.slug}/retrieve/?code={code.uuid}")
     segments = page.locator("#segments .segment")
+    expect(segments).to_have_count(3)
+    settled(page)
     segments.nth(0).get_by_role("button", name="± 1 turn", exact=True).click()
     segments.nth(1).get_by_role("button", name="Whole turn", exact=True).click()
     expect(segments.nth(0).locator(".segment-context mark")).to_be_visible()
