@@ -72,6 +72,8 @@ def test_outsider_not_found_page_has_layout_and_does_not_disclose_the_study(team
     assert "Your studies" in html
     assert team.study.title not in html
     assert '<nav class="study-nav"' not in html
+    # Someone sent a shared link is told how to get in, without learning whether the study exists.
+    assert "ask the study’s owner to invite you" in html
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.utils import acting_user
 from interviews.importers import ImportFailure
+from interviews.models import Transcript
 from interviews.ordering import naturally
 from studies.access import get_in_study_or_404, get_study_for_user
 from studies.exports import export_response
@@ -98,13 +99,15 @@ def code_detail(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpRespons
             error = str(exc)
         except (ValidationError, ValueError) as exc:
             error = " ".join(exc.messages) if isinstance(exc, ValidationError) else "Reload the page and try again."
-    codings = naturally(
-        visible_codings(study=study, user=request.user)
-        .filter(code=code)
-        .select_related("transcript", "coder")
-        .order_by("transcript__title", "start")[:500],
-        key=lambda c: c.transcript.title,
-    )  # sorted() is stable: position order stays inside each document
+    # The first 500 in reading order (documents in natural order: P2 before P10, then position),
+    # chosen from light rows before the texts are loaded.
+    visible = visible_codings(study=study, user=request.user).filter(code=code)
+    rows = list(visible.values_list("pk", "transcript_id", "start"))
+    titles = dict(Transcript.objects.filter(pk__in={t for _, t, _ in rows}).values_list("pk", "title"))
+    rank = {pk: i for i, pk in enumerate(naturally(titles, key=lambda pk: titles[pk]))}
+    first = [pk for pk, _, _ in sorted(rows, key=lambda r: (rank[r[1]], r[2]))[:500]]
+    by_pk = {c.pk: c for c in visible.filter(pk__in=first).select_related("transcript", "coder")}
+    codings = [by_pk[pk] for pk in first if pk in by_pk]
     excerpts = [(c, c.transcript.text[c.start : c.end]) for c in codings]
     tree = codebook_tree(study=study, user=request.user)
     row = next((r for r in tree if r.code.pk == code.pk), None)

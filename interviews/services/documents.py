@@ -77,11 +77,20 @@ def map_speaker(*, speaker: Speaker, role: str, participant: Participant | None)
         raise ValidationError("Unknown speaker role.")
     if participant is not None and participant.study_id != speaker.transcript.study_id:
         raise ValidationError("That participant is not in this study.")
+    previous = speaker.participant_id
     speaker.role = role
     speaker.participant = participant if role == SpeakerRole.PARTICIPANT else None
     speaker.save(update_fields=["role", "participant"])
     if speaker.participant is not None:
         speaker.transcript.participants.add(speaker.participant)
+    # The person this speaker was mapped to is no longer in the document unless another of its
+    # speakers is them: otherwise retrieval would still count this document for them.
+    if (
+        previous is not None
+        and previous != speaker.participant_id
+        and not Speaker.objects.filter(transcript_id=speaker.transcript_id, participant_id=previous).exists()
+    ):
+        speaker.transcript.participants.remove(previous)
     return speaker
 
 

@@ -31,8 +31,9 @@ TURN_FIELDS = ("pk", "index", "speaker_id", "start", "end", "start_ms", "end_ms"
 SPEAKER_FIELDS = ("pk", "label", "role", "participant_id")
 LABEL_MAX = 200
 
-# Where a new sentence or paragraph begins inside a turn's speech.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+|\s*\n\s*")
+# Where a sentence ends inside a turn's speech (line breaks are found by `str.find`): it must start
+# at punctuation and never gives back what it matched, so long runs of spaces cost linear time.
+_SENTENCE_END = re.compile(r"[.!?…]++[\"'”’»)\]]*+\s++")
 
 
 def _lock(transcript_id: int) -> Transcript:
@@ -303,4 +304,13 @@ def sentence_starts(text: str, start: int, end: int) -> list[int]:
     """Offsets inside (start, end) where a sentence or a line of the turn's speech begins: the
     places the review page offers for a split."""
     speech = text[start:end]
-    return [start + m.end() for m in _SENTENCE_END.finditer(speech) if 0 < m.end() < len(speech) and m.start() > 0]
+    found = {m.end() for m in _SENTENCE_END.finditer(speech) if m.start() > 0 and m.end() < len(speech)}
+    at = speech.find("\n")
+    while at != -1:
+        after = at + 1
+        while after < len(speech) and speech[after].isspace():
+            after += 1
+        if speech[:at].strip() and after < len(speech):
+            found.add(after)
+        at = speech.find("\n", after)
+    return [start + offset for offset in sorted(found)]

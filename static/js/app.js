@@ -47,7 +47,11 @@ function showUpdateError(text) {
   box.textContent = text;
   box.scrollIntoView({ block: "nearest" });
 }
+// The element whose update failed: the message goes once that element is updated, not when some
+// other part of the page (a job's progress, polled every second) is.
+let failedUpdate = null;
 document.addEventListener("htmx:responseError", (event) => {
+  failedUpdate = event.detail.elt;
   const xhr = event.detail.xhr;
   const message = xhr.getResponseHeader("X-Thematica-Message");
   showUpdateError(
@@ -56,10 +60,14 @@ document.addEventListener("htmx:responseError", (event) => {
       : `This part of the page could not be updated (error ${xhr.status}); reload the page and try again.`,
   );
 });
-document.addEventListener("htmx:sendError", () => {
+document.addEventListener("htmx:sendError", (event) => {
+  failedUpdate = event.detail.elt;
   showUpdateError("The server could not be reached, so nothing was updated; check the connection and try again.");
 });
-document.addEventListener("htmx:afterSwap", () => {
+document.addEventListener("htmx:afterSwap", (event) => {
   const box = document.getElementById("update-error");
-  if (box) box.remove();
+  if (box && failedUpdate && (event.detail.elt === failedUpdate || !document.contains(failedUpdate))) {
+    box.remove();
+    failedUpdate = null;
+  }
 });

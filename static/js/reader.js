@@ -1252,8 +1252,11 @@
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
       if (sheet.open) return; // the dialog closes itself
-      if (!panel.hidden) closePanel(true);
-      else if (!popover.hidden) closePicker(true);
+      // Typing in a field outside the panel and the picker (the document search, say): close them
+      // but leave the focus where the person is typing.
+      const elsewhere = isTyping(event.target) && !panel.contains(event.target) && !popover.contains(event.target);
+      if (!panel.hidden) closePanel(!elsewhere);
+      else if (!popover.hidden) closePicker(!elsewhere);
       hideTip();
       return;
     }

@@ -516,3 +516,21 @@ def test_opening_at_a_position_scrolls_highlights_and_focuses_it(page: Any, live
     expect(page.locator("#turn-5 .turn-text")).to_be_focused()
     expect(page.locator("#turn-5 .turn-text")).to_be_in_viewport()
     assert page.js_errors == []
+
+
+def test_escape_while_typing_in_the_search_closes_the_panel_but_keeps_the_focus(
+    page: Any, live_server: Any, team: Team
+) -> None:
+    transcript = _import(team)
+    coding = _code(transcript, team, "Trust", 1, "SHAP values")
+    _open(page, live_server, team, transcript)
+    page.locator(f'.coding-bar[data-coding="{coding.uuid}"]').click()
+    panel = page.locator("#coding-panel")
+    expect(panel).to_be_visible()
+    search = page.locator("#search-input")
+    search.click()
+    page.keyboard.type("loan")
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(search).to_be_focused()  # the person goes on typing where they were
+    assert page.js_errors == []

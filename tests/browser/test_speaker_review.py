@@ -157,8 +157,16 @@ def test_no_serious_accessibility_violations(browser: Any, live_server: Any, tea
         page.set_default_timeout(10_000)
         login(page, live_server, team.coder)
         page.goto(f"{live_server.url}/studies/{team.study.slug}/documents/{transcript.uuid}/speakers/")
+        asked: list[str] = []
+
+        def accept(dialog: Any) -> None:
+            asked.append(dialog.message)
+            dialog.accept()
+
+        page.once("dialog", accept)
         page.locator("#turn-0 .join-form button").click()
         expect(page.locator(".messages")).to_contain_text("Turns 1 and 2 joined.")
+        assert "“P1:”, becomes part of the speech of Interviewer" in asked[0]
         page.locator("#turn-0 .reassign-form select").select_option(label="Interviewer")
         page.locator("#turn-0 .reassign-form").get_by_role("button", name="Reassign").click()
         expect(page.locator("#review-error")).to_contain_text("already spoken by “Interviewer”")

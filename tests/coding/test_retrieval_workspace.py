@@ -525,3 +525,22 @@ def test_search_and_code_page_list_documents_in_natural_order(team: Team) -> Non
     assert [h.transcript.title for h in hits] == ["P2", "p3", "P10"]
     html = team.client("viewer").get(reverse("coding:code_detail", args=[team.study.slug, code.uuid])).content.decode()
     assert html.index(">P2</a>") < html.index(">p3</a>") < html.index(">P10</a>")
+
+
+@pytest.mark.django_db
+def test_a_speaker_label_that_names_its_participant_is_not_followed_by_it_again(team: Team) -> None:
+    """“Dana (P1) (P1)”: the participant id was added after a label that already holds it."""
+    from interviews.models import Speaker
+
+    t = make_transcript(
+        team.study, "Interviewer: Well?\n\nDana: It was hard.\n\nInterviewer: Why?\n\nDana: Time.\n", "d.txt"
+    )
+    p1 = Participant.objects.create(study=team.study, label="P1")
+    Speaker.objects.filter(transcript=t, label="Dana").update(label="Dana (P1)", participant=p1)
+    code = Code.objects.create(study=team.study, name="Hard")
+    code_text(t, code, "It was hard.", team.coder)
+    client = team.client("viewer")
+    page = client.get(reverse("coding:retrieval", args=[team.study.slug]), {"code": str(code.uuid)}).content.decode()
+    assert "<p class=\"segment-speaker\">Dana (P1)</p>" in page
+    reader = client.get(reverse("interviews:transcript_detail", args=[team.study.slug, t.uuid])).content.decode()
+    assert "Dana (P1)" in reader and '<span class="turn-participant">P1</span>' not in reader

@@ -71,3 +71,23 @@ def test_service_rolls_back_every_speaker(team: Team) -> None:
         ])  # fmt: skip
     interviewer.refresh_from_db()
     assert interviewer.role != SpeakerRole.OTHER
+
+
+@pytest.mark.django_db
+def test_mapping_a_speaker_away_unlinks_the_participant_it_was(team: Team) -> None:
+    """Mapping “Respondent” to P3 and back left P3 linked to the document, so retrieval still
+    counted the document's segments for P3."""
+    transcript = import_transcript(study=team.study, filename="a.txt", data=TEXT, user=None).transcript
+    p3, p4 = (Participant.objects.create(study=team.study, label=label) for label in ("P3", "P4"))
+    interviewer = Speaker.objects.get(transcript=transcript, label="Interviewer")
+    respondent = Speaker.objects.get(transcript=transcript, label="Respondent")
+    map_speakers(transcript=transcript, choices=[SpeakerChoice(respondent, SpeakerRole.PARTICIPANT, p3)])
+    assert list(transcript.participants.all()) == [p3]
+    map_speakers(transcript=transcript, choices=[SpeakerChoice(respondent, SpeakerRole.PARTICIPANT, p4)])
+    assert list(transcript.participants.all()) == [p4]
+    # Another speaker who is the same person keeps the link.
+    map_speakers(transcript=transcript, choices=[SpeakerChoice(interviewer, SpeakerRole.PARTICIPANT, p4)])
+    map_speakers(transcript=transcript, choices=[SpeakerChoice(respondent, SpeakerRole.PARTICIPANT, None)])
+    assert list(transcript.participants.all()) == [p4]
+    map_speakers(transcript=transcript, choices=[SpeakerChoice(interviewer, SpeakerRole.INTERVIEWER, None)])
+    assert not transcript.participants.exists()

@@ -438,3 +438,113 @@ def test_a_file_already_imported_is_said_and_left_out_by_default(team: Team) -> 
     page = client.get(_upload(client, team, ("again.txt", INTERVIEW))["Location"]).content.decode()
     assert "This file was already imported as “first”" in page
     assert f"f-{StagedUpload.objects.get().uuid}-include" not in form_fields(page)
+
+
+# --- merges that differ only in letter case or spacing (review defects) ------------------------------
+
+ONE_INTERVIEWER = b"Interviewer A: First question?\n\nP3: We compute SHAP values.\n\nInterviewer A: Last one?\n\nP3: Done.\n"
+
+
+@pytest.mark.django_db
+def test_a_merge_differing_only_in_letter_case_is_checked_for_who(team: Team) -> None:
+    p3 = Participant.objects.create(study=team.study, label="P3")
+    client = _coder(team)
+    preview_url = _upload(client, team, ("one.txt", ONE_INTERVIEWER))["Location"]
+    fields = form_fields(client.get(preview_url).content.decode())
+    a, p = _row(fields, "Interviewer A"), _row(fields, "P3")
+    assert fields[a + "-who"] == "interviewer" and fields[p + "-who"] == _who(p3)
+    fields[p + "-name"] = "interviewer a"  # the same speaker as "Interviewer A", but set to P3
+    response = csrf_post(client, preview_url, {**fields, "action": "confirm"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "“Interviewer A” and “P3” are merged into one speaker" in body and "set to different people" in body
+    assert not Job.objects.exists() and not Transcript.objects.exists() and StagedUpload.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_merge_differing_only_in_spacing_keeps_one_who(team: Team, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    Participant.objects.create(study=team.study, label="P3")
+    client = _coder(team)
+    preview_url = _upload(client, team, ("one.txt", ONE_INTERVIEWER))["Location"]
+    fields = form_fields(client.get(preview_url).content.decode())
+    p = _row(fields, "P3")
+    fields[p + "-name"] = "  interviewer   a "
+    fields[p + "-who"] = "interviewer"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = csrf_post(client, preview_url, {**fields, "action": "confirm"})
+    assert response.status_code == 302
+    job = Job.objects.get()
+    assert job.status == "done", job.error
+    assert job.params["speaker_options"]["renames"] == {"P3": "interviewer a"}
+    assert len(job.params["speaker_map"]) == 1  # one speaker, said once
+    speakers = list(Transcript.objects.get().speakers.values_list("label", "role", "participant"))
+    assert len(speakers) == 1 and speakers[0][1:] == ("interviewer", None)
+
+
+@pytest.mark.django_db
+def test_a_name_typed_with_double_spaces_keeps_its_who(team: Team, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    client = _coder(team)
+    preview_url = _upload(client, team, ("interview.txt", INTERVIEW))["Location"]
+    fields = form_fields(client.get(preview_url).content.decode())
+    row = _row(fields, "Interviewer")
+    fields[row + "-name"] = "Dr  Haddad"
+    fields[row + "-who"] = "other"
+    with django_capture_on_commit_callbacks(execute=True):
+        csrf_post(client, preview_url, {**fields, "action": "confirm"})
+    job = Job.objects.get()
+    assert job.status == "done", job.error
+    assert job.params["speaker_options"]["renames"] == {"Interviewer": "Dr Haddad"}
+    assert Transcript.objects.get().speakers.get(label="Dr Haddad").role == "other"
+
+
+# --- a per-file form that cannot be read (review defect) --------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", ["501", "many", "-1"])
+def test_an_unreadable_file_form_blocks_the_confirm(team: Team, count: str) -> None:
+    client = _coder(team)
+    preview_url = _upload(client, team, ("a.txt", INTERVIEW), ("b.txt", TWO_INTERVIEWERS))["Location"]
+    fields = form_fields(client.get(preview_url).content.decode())
+    skipped = StagedUpload.objects.get(name="b.txt")
+    del fields[f"f-{skipped.uuid}-include"]  # unticked: must never be imported with the defaults
+    fields[f"f-{skipped.uuid}-count"] = count
+    response = csrf_post(client, preview_url, {**fields, "action": "confirm"})
+    body = response.content.decode()
+    assert response.status_code == 400 and "Some choices cannot be applied" in body
+    card = body[body.index(f'id="file-{skipped.uuid}"') :]
+    card = card[: card.index("</section>")]
+    assert "The choices for this file could not be read" in card
+    assert not Job.objects.exists() and not Transcript.objects.exists() and StagedUpload.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_readable_file_posted_without_its_choices_blocks_the_confirm(team: Team) -> None:
+    client = _coder(team)
+    preview_url = _upload(client, team, ("a.txt", INTERVIEW), ("b.txt", TWO_INTERVIEWERS))["Location"]
+    fields = form_fields(client.get(preview_url).content.decode())
+    skipped = StagedUpload.objects.get(name="b.txt")
+    fields = {k: v for k, v in fields.items() if not k.startswith(f"f-{skipped.uuid}-")}
+    response = csrf_post(client, preview_url, {**fields, "action": "confirm"})
+    assert response.status_code == 400 and "The choices for this file were not sent" in response.content.decode()
+    assert not Job.objects.exists() and StagedUpload.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_file_with_more_speakers_than_the_preview_shows_is_left_out(
+    team: Team, django_capture_on_commit_callbacks, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from interviews.views import imports as views
+
+    monkeypatch.setattr(views, "MAX_SPEAKERS", 2)
+    client = _coder(team)
+    preview_url = _upload(client, team, ("a.txt", INTERVIEW), ("many.txt", TWO_INTERVIEWERS))["Location"]
+    page = client.get(preview_url).content.decode()
+    assert "has 3 speakers; the preview shows at most 2" in page
+    fields = form_fields(page)
+    many = StagedUpload.objects.get(name="many.txt")
+    assert f"f-{many.uuid}-include" not in fields and f"f-{many.uuid}-count" not in fields
+    with django_capture_on_commit_callbacks(execute=True):
+        response = csrf_post(client, preview_url, {**fields, "action": "confirm"})
+    assert response.status_code == 302
+    assert list(Job.objects.values_list("input_name", flat=True)) == ["a.txt"]

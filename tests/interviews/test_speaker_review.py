@@ -342,6 +342,18 @@ def test_sentence_starts() -> None:
     assert sentence_starts("P1: Just one.", 4, 13) == []
 
 
+def test_sentence_starts_of_lines_and_long_runs_of_spaces() -> None:
+    text = "P1: First line\n  second line. Third!\n\nFourth"
+    starts = sentence_starts(text, 4, len(text))
+    assert [text[s : s + 6] for s in starts] == ["second", "Third!", "Fourth"]
+    # A run of spaces with no line break was scanned again from every position (40,000 spaces took
+    # 2.7 s per render of the review page); it is one match now, and nothing is a sentence start.
+    spaced = "P1: a" + " " * 200_000 + "b"
+    assert sentence_starts(spaced, 4, len(spaced)) == []
+    dotted = "P1: a." + " " * 200_000 + "b"
+    assert sentence_starts(dotted, 4, len(dotted)) == [len(dotted) - 1]
+
+
 # --- undo refused after a later change -----------------------------------------------------------
 
 
