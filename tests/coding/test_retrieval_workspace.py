@@ -541,6 +541,6 @@ def test_a_speaker_label_that_names_its_participant_is_not_followed_by_it_again(
     code_text(t, code, "It was hard.", team.coder)
     client = team.client("viewer")
     page = client.get(reverse("coding:retrieval", args=[team.study.slug]), {"code": str(code.uuid)}).content.decode()
-    assert "<p class=\"segment-speaker\">Dana (P1)</p>" in page
+    assert '<p class="segment-speaker">Dana (P1)</p>' in page
     reader = client.get(reverse("interviews:transcript_detail", args=[team.study.slug, t.uuid])).content.decode()
     assert "Dana (P1)" in reader and '<span class="turn-participant">P1</span>' not in reader
