@@ -31,7 +31,7 @@ from studies.jobs import create_job, enqueue
 from studies.models import Job, JobKind, StagedKind, StagedUpload, Study
 from studies.staging import claim_staged_upload, stage_upload
 
-from ..importers import ImportFailure, ParsedDocument, SpeakerOptions, SpeakerSummary, parse_document
+from ..importers import ImportFailure, ParsedDocument, SpeakerOptions, SpeakerSummary, label_key, parse_document
 from ..models import Participant, Protocol, Speaker, SpeakerRole, SpeakerTurn, Transcript
 
 INTERVIEWER_LABEL = re.compile(
@@ -220,14 +220,16 @@ def resolve_speakers(
 ) -> dict[str, tuple[str, Participant | None]]:
     """Who each stored label is: (role, participant). `speakers` is (label, detected role) in order.
 
-    A label in `speaker_map` is what the researcher chose; any other label gets the detected
+    A label in `speaker_map` is what the researcher chose (matched by `label_key`: letter case and
+    spacing do not count, as they do not for the parser's merges); any other label gets the detected
     default: a participant id is that participant, an interviewer-role label the interview team,
     anyone else a participant — and a single such unmapped participant in a file about one known
-    participant (chosen at upload, named in the file name or by a header) is that participant."""
-    chosen_map = speaker_map or {}
+    participant (chosen at upload, named in the file name or by a header) is that participant.
+    Two entries of `speaker_map` for one speaker that say different things are an ImportFailure."""
+    chosen_map = _map_by_key(filename, speaker_map or {})
     resolved: dict[str, tuple[str, Participant | None]] = {}
     for label, _ in speakers:
-        mapping = chosen_map.get(label)
+        mapping = chosen_map.get(label_key(label))
         if mapping is None:
             continue
         if mapping.role not in SpeakerRole.values:
@@ -260,6 +262,51 @@ def resolve_speakers(
     return resolved
 
 
+def _map_by_key(filename: str, speaker_map: Mapping[str, SpeakerMapping]) -> dict[str, SpeakerMapping]:
+    by_key: dict[str, tuple[str, SpeakerMapping]] = {}
+    for label, mapping in speaker_map.items():
+        key = label_key(label)
+        earlier = by_key.setdefault(key, (label, mapping))
+        if earlier[1] != mapping:
+            raise ImportFailure(
+                filename, f"says different things of “{earlier[0]}” and “{label}”, which are one speaker (letter case "
+                "and spacing do not count)",
+            )  # fmt: skip
+    return {key: mapping for key, (_, mapping) in by_key.items()}
+
+
+def check_speaker_labels(
+    filename: str,
+    speakers: list[SpeakerSummary],
+    renames: Mapping[str, str],
+    speaker_map: Mapping[str, SpeakerMapping] | None,
+) -> None:
+    """Raise ImportFailure when a rename or a speaker mapping names no speaker of the file (for the
+    command line, where one set of choices goes to many files). Renames name a label as written in
+    the file; mappings a label as stored (after the renames). Case and spacing do not count."""
+    written = {label_key(label) for s in speakers for label in (s.label, *s.source_labels)}
+    stored = {label_key(s.label) for s in speakers}
+    names = ", ".join(f"“{s.label}”" for s in speakers)
+    which = f"; its speakers are {names}" if names else "; it has no speaker labels"
+    for label in renames:
+        if label_key(label) not in written:
+            raise ImportFailure(filename, f"has no speaker “{label}” to rename{which}")
+    for label in speaker_map or {}:
+        key = label_key(label)
+        if key in stored:
+            continue
+        renamed = next(
+            (
+                f" (“{source}” is stored as “{s.label}”)"
+                for s in speakers
+                for source in s.source_labels
+                if label_key(source) == key and label_key(s.label) != key
+            ),
+            "",
+        )
+        raise ImportFailure(filename, f"has no speaker “{label}” to say who it is{renamed or which}")
+
+
 def _named_participants(
     filename: str, parsed: ParsedDocument, chosen: list[Participant], participants: Mapping[str, Participant]
 ) -> list[Participant]:
@@ -280,16 +327,20 @@ def preview_transcript(
     options: SpeakerOptions | None = None,
     participant_labels: Iterable[str] = (),
     speaker_map: Mapping[str, SpeakerMapping] | None = None,
+    strict_labels: bool = False,
 ) -> TranscriptPreview:
     """Parse `data` as the import would and describe its speakers; stores nothing.
 
-    Raises ImportFailure with a message naming the file when it cannot be read."""
+    Raises ImportFailure with a message naming the file when it cannot be read (or, with
+    `strict_labels`, when a rename or mapping names no speaker of it: `check_speaker_labels`)."""
     participants = study_participants(study)
     chosen = _chosen_participants(filename, participant_labels, participants)
     parsed = parse_document(
         filename, data, max_bytes=settings.THEMATICA_MAX_UPLOAD_BYTES, options=options_for_study(options, participants)
     )
     summaries = speaker_summaries(parsed)
+    if strict_labels:
+        check_speaker_labels(filename, summaries, options.renames if options else {}, speaker_map)
     resolved = resolve_speakers(
         filename=filename,
         speakers=[(s.label, s.role) for s in summaries],
@@ -379,11 +430,13 @@ def import_transcript(
     protocol: Protocol | None = None,
     speaker_options: SpeakerOptions | None = None,
     speaker_map: Mapping[str, SpeakerMapping] | None = None,
+    strict_labels: bool = False,
 ) -> ImportOutcome:
     """Import one file. Raises ImportFailure (message names the file) and leaves nothing behind.
 
     `speaker_options` are the parser's choices (renames and merges, unlabelled paragraphs);
-    `speaker_map` says who a stored label is. Labels it does not name get the detected defaults."""
+    `speaker_map` says who a stored label is. Labels it does not name get the detected defaults.
+    With `strict_labels`, a rename or mapping that names no speaker of the file is an ImportFailure."""
     source_sha = hashlib.sha256(data).hexdigest()
     existing = Transcript.objects.filter(study=study, source_sha256=source_sha).first()
     if existing is not None:
@@ -399,6 +452,8 @@ def import_transcript(
         options=options_for_study(speaker_options, participants),
     )
     summaries = speaker_summaries(parsed)
+    if strict_labels:
+        check_speaker_labels(filename, summaries, speaker_options.renames if speaker_options else {}, speaker_map)
     detected = {s.label: s.role for s in summaries}
     named = _named_participants(filename, parsed, chosen, participants)
     resolved = resolve_speakers(

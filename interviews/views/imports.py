@@ -8,6 +8,7 @@ documents/imports/                 the import jobs with their summaries
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 from uuid import UUID
@@ -28,7 +29,7 @@ from studies.jobs import create_job, enqueue, fail_job
 from studies.models import Job, JobKind, StagedUpload, Study
 from studies.staging import EXPIRED_MESSAGE, StagedUploadExpired
 
-from ..importers import SUPPORTED_EXTENSIONS, ImportFailure, SpeakerOptions
+from ..importers import SUPPORTED_EXTENSIONS, ImportFailure, SpeakerOptions, label_key
 from ..importers.safety import human_size
 from ..models import Participant, Protocol, SpeakerRole
 from ..services import imports as services
@@ -190,7 +191,8 @@ class FileCard:
 
     staged: StagedUpload
     preview: services.TranscriptPreview | None = None
-    error: str = ""  # the file cannot be read
+    error: str = ""  # the file cannot be read (or cannot be previewed)
+    error_hint: str = "This file cannot be imported; the other files are not affected."
     problems: list[str] = field(default_factory=list)  # the choices cannot be applied
     include: bool = True
     unlabelled: str = "auto"
@@ -271,14 +273,22 @@ def _preview_context(request: HttpRequest, study: Study) -> PreviewContext:
 
 def _posted(data: QueryDict | None, card: FileCard, ctx: PreviewContext) -> dict[str, tuple[str, str]] | None:
     """Read the file's posted choices into `card` (include, unlabelled); the speaker rows' choices by
-    source label. None when nothing (or nothing valid) was posted for this file."""
+    source label. None when nothing was posted for this file, or when what was posted cannot be read:
+    that is a problem on the card (it blocks the confirmation; the file is never imported with the
+    defaults instead of what was asked)."""
     if data is None or f"{card.prefix}-count" not in data:
         return None
     form = PreviewFileForm(data, prefix=card.prefix)
-    if not form.is_valid():
+    valid = form.is_valid()
+    card.include = form.cleaned_data.get("include", card.include)  # the fields that were read are kept
+    card.unlabelled = form.cleaned_data.get("unlabelled") or "auto"
+    if not valid:
+        reasons = " ".join(f"{name}: {error}" for name, errors in form.errors.items() for error in errors)
+        card.problems.append(
+            f"The choices for this file could not be read ({reasons}); the speakers are shown again as detected. "
+            "Check them and import again."
+        )
         return None
-    card.include = form.cleaned_data["include"]
-    card.unlabelled = form.cleaned_data["unlabelled"] or "auto"
     rows: dict[str, tuple[str, str]] = {}
     for index in range(form.cleaned_data["count"]):
         row = PreviewSpeakerForm(data, prefix=f"{card.prefix}-s{index}", who_choices=ctx.who_choices)
@@ -304,8 +314,20 @@ def _card(staged: StagedUpload, ctx: PreviewContext, data: QueryDict | None) -> 
             participant_labels=ctx.labels,
         )
     except ImportFailure as exc:
-        card.error, card.include = str(exc), False
+        card.error, card.include, card.problems = str(exc), False, []
         return card
+    if len(card.preview.speakers) > MAX_SPEAKERS:
+        card.error = (
+            f"{staged.name}: has {len(card.preview.speakers):,} speakers; the preview shows at most {MAX_SPEAKERS}."
+        )
+        card.error_hint = (
+            "It is left out of this import; upload it again with “Import without preview” to import it with the "
+            "detected speakers. The other files are not affected."
+        )
+        card.include, card.problems = False, []
+        return card
+    if data is not None and f"{card.prefix}-count" not in data:
+        card.problems.append("The choices for this file were not sent; check them and import again.")
     if posted is None and card.preview.already_imported:
         card.include = False  # importing it again would change nothing
     for index, speaker in enumerate(card.preview.speakers):
@@ -319,22 +341,30 @@ def _choice(card: FileCard, ctx: PreviewContext) -> services.PreviewChoice | Non
     if not card.include or card.preview is None:
         return None
     renames: dict[str, str] = {}
-    targets: dict[str, tuple[str, str]] = {}  # stored label → (who, first source)
+    # One stored speaker per label_key (letter case and spacing do not count, as in the parser's
+    # merges): key → (the label as first typed, who, first source label).
+    targets: dict[str, tuple[str, str, str]] = {}
     for row in card.rows:
-        target = row.name.strip() or row.speaker.label
+        target = " ".join(unicodedata.normalize("NFC", row.name).split()) or row.speaker.label
         if target != row.speaker.label:
             renames[row.speaker.label] = target
-        if target in targets and targets[target][0] != row.who:
-            card.problems.append(
-                f"“{targets[target][1]}” and “{row.speaker.label}” are merged into “{target}” but set to different "
-                "people; choose the same for both."
+        key = label_key(target)
+        first, who, source = targets.setdefault(key, (target, row.who, row.speaker.label))
+        if who != row.who:
+            into = (
+                f"are merged into “{target}”"
+                if first == target
+                else f"are merged into one speaker (“{first}” and “{target}” differ only in letter case or spacing)"
             )
-        targets.setdefault(target, (row.who, row.speaker.label))
+            card.problems.append(
+                f"“{source}” and “{row.speaker.label}” {into} but set to different people; choose the same for both, "
+                "or store them under different names."
+            )
     if card.problems:
         return None
     return services.PreviewChoice(
         options=SpeakerOptions(renames=renames, unlabelled=card.unlabelled),  # type: ignore[arg-type]
-        speaker_map={target: ctx.mapping_for(who) for target, (who, _) in targets.items()},
+        speaker_map={target: ctx.mapping_for(who) for target, who, _ in targets.values()},
     )
 
 

@@ -137,3 +137,53 @@ def test_bad_speaker_options_are_refused(team: Team, option: list[str], message:
     with pytest.raises(CommandError, match=message):
         call_command("import_transcripts", "--study", team.study.slug, *option, str(DATA / "interview_p1.txt"))
     assert not Transcript.objects.exists()
+
+
+@pytest.mark.django_db
+def test_speaker_labels_match_whatever_the_case_and_spacing(team: Team, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = _file(tmp_path, "session.txt", INTERVIEW)
+    call_command("import_transcripts", "--study", team.study.slug, "--speaker", "interviewer=other",
+                 "--rename", "participant2=Amal", path, stdout=StringIO())  # fmt: skip
+    speakers = dict(Transcript.objects.get().speakers.values_list("label", "role"))
+    assert speakers["Interviewer"] == "other" and "Amal" in speakers
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("option", "failure", "imported"),
+    [
+        (["--speaker", "Nobody=other"], "failed: b.txt: has no speaker “Nobody” to say who it is", ["a.txt"]),
+        (["--rename", "Ghost=Amal"], "failed: b.txt: has no speaker “Ghost” to rename", ["a.txt"]),
+    ],
+)
+def test_a_label_no_speaker_of_a_file_has_fails_that_file(  # type: ignore[no-untyped-def]
+    team: Team, tmp_path, option: list[str], failure: str, imported: list[str]
+) -> None:
+    matching = b"Ghost: Who are you?\n\nNobody: Nobody.\n\nGhost: Really?\n\nNobody: Really.\n"
+    files = [_file(tmp_path, "a.txt", matching), _file(tmp_path, "b.txt", MODERATED)]
+    for dry_run in (["--dry-run"], []):
+        out, err = StringIO(), StringIO()
+        with pytest.raises(CommandError, match="1 of 2 files failed"):
+            call_command("import_transcripts", "--study", team.study.slug, *dry_run, *option, *files,
+                         stdout=out, stderr=err)  # fmt: skip
+        assert failure in err.getvalue() and "a.txt" in out.getvalue()
+    assert list(Transcript.objects.values_list("source_filename", flat=True)) == imported
+
+
+@pytest.mark.django_db
+def test_two_speaker_options_for_one_speaker_must_agree(team: Team) -> None:
+    with pytest.raises(CommandError, match="say different things of one speaker"):
+        call_command("import_transcripts", "--study", team.study.slug, "--speaker", "Interviewer A=other",
+                     "--speaker", "interviewer a=interviewer", str(DATA / "interview_p1.txt"))  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_speaker_option_naming_a_renamed_label_says_what_it_is_stored_as(team: Team, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 of 1 files failed"):
+        call_command("import_transcripts", "--study", team.study.slug, "--rename", "Respondent=Amal",
+                     "--speaker", "respondent=other", _file(tmp_path, "a.txt", INTERVIEW), stderr=err)  # fmt: skip
+    assert "failed: a.txt: has no speaker “respondent” to say who it is (“Respondent” is stored as “Amal”" in (
+        err.getvalue()
+    )
+    assert not Transcript.objects.exists()

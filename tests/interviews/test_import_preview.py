@@ -442,7 +442,9 @@ def test_a_file_already_imported_is_said_and_left_out_by_default(team: Team) -> 
 
 # --- merges that differ only in letter case or spacing (review defects) ------------------------------
 
-ONE_INTERVIEWER = b"Interviewer A: First question?\n\nP3: We compute SHAP values.\n\nInterviewer A: Last one?\n\nP3: Done.\n"
+ONE_INTERVIEWER = (
+    b"Interviewer A: First question?\n\nP3: We compute SHAP values.\n\nInterviewer A: Last one?\n\nP3: Done.\n"
+)
 
 
 @pytest.mark.django_db
@@ -515,6 +517,7 @@ def test_an_unreadable_file_form_blocks_the_confirm(team: Team, count: str) -> N
     card = body[body.index(f'id="file-{skipped.uuid}"') :]
     card = card[: card.index("</section>")]
     assert "The choices for this file could not be read" in card
+    assert f"f-{skipped.uuid}-include" not in form_fields(body)  # still unticked when shown again
     assert not Job.objects.exists() and not Transcript.objects.exists() and StagedUpload.objects.count() == 2
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from interviews.importers import ImportFailure
 from interviews.models import Participant, Speaker, SpeakerTurn, Transcript
-from interviews.services.imports import import_transcript
+from interviews.services.imports import SpeakerMapping, import_transcript
 from tests.conftest import Team
 
 from .importer_helpers import DATA
@@ -91,3 +91,21 @@ def test_two_hour_vtt_merges_cues_into_turns(team: Team) -> None:
     assert turns[-1].end_ms == 7200 * 1000
     assert transcript.text[turns[1].start : turns[1].end].startswith("cue 5 about")
     assert transcript.word_count == 3600 * 7
+
+
+@pytest.mark.django_db
+def test_speaker_map_matches_stored_labels_whatever_the_case_and_spacing(team: Team) -> None:
+    data = b"Interviewer A: Hello?\n\nDr Haddad: Hi.\n\nInterviewer A: Bye.\n\nDr Haddad: Bye.\n"
+    speaker_map = {"interviewer a": SpeakerMapping("other"), "Dr  Haddad": SpeakerMapping("other")}
+    transcript = import_transcript(
+        study=team.study, filename="a.txt", data=data, user=None, speaker_map=speaker_map
+    ).transcript
+    assert dict(transcript.speakers.values_list("label", "role")) == {"Interviewer A": "other", "Dr Haddad": "other"}
+
+
+@pytest.mark.django_db
+def test_speaker_map_saying_two_things_of_one_speaker_is_refused(team: Team) -> None:
+    speaker_map = {"Interviewer": SpeakerMapping("interviewer"), "interviewer": SpeakerMapping("other")}
+    with pytest.raises(ImportFailure, match="of “Interviewer” and “interviewer”, which are one speaker"):
+        import_transcript(study=team.study, filename="a.txt", data=TEXT, user=None, speaker_map=speaker_map)
+    assert not Transcript.objects.exists()

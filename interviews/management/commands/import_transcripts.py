@@ -4,6 +4,10 @@
 `--dry-run` prints, for each file, the speakers the import would store (turns, words, first turn,
 doubts) and the convention detected, and stores nothing. A normal run prints the same briefly, with
 the doubts as warnings. A file that cannot be read is reported and the others are imported.
+
+Labels in `--rename` and `--speaker` match whatever their letter case and the spacing between a stem
+and its number ("interviewer1" is "Interviewer 1"). A file that has no speaker such a label names
+fails (is reported, and the others are imported): a typo does not silently import the defaults.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from interviews.importers import ImportFailure, SpeakerOptions
+from interviews.importers import ImportFailure, SpeakerOptions, label_key
 from interviews.models import Participant, SpeakerRole
 from interviews.services.imports import (
     UNLABELLED_CHOICES,
@@ -108,12 +112,13 @@ class Command(BaseCommand):
                         preview_transcript(
                             study=study, filename=path.name, data=data, options=speaker_options,
                             participant_labels=options["participant"], speaker_map=speaker_map,
+                            strict_labels=True,
                         )
                     )  # fmt: skip
                     continue
                 outcome = import_transcript(
                     study=study, filename=path.name, data=data, user=user, participant_labels=options["participant"],
-                    speaker_options=speaker_options, speaker_map=speaker_map or None,
+                    speaker_options=speaker_options, speaker_map=speaker_map or None, strict_labels=True,
                 )  # fmt: skip
             except OSError as exc:
                 failures += 1
@@ -145,16 +150,24 @@ class Command(BaseCommand):
     def _speaker_map(self, study: Study, pairs: list[tuple[str, str]]) -> dict[str, SpeakerMapping]:
         participants = {p.label.lower(): p.label for p in Participant.objects.filter(study=study)}
         mapping: dict[str, SpeakerMapping] = {}
+        first: dict[str, str] = {}  # label_key → the label as first given
         for label, who in pairs:
             if who.lower() in ROLE_WORDS:
-                mapping[label] = SpeakerMapping(ROLE_WORDS[who.lower()])
+                value = SpeakerMapping(ROLE_WORDS[who.lower()])
             elif who.lower() in participants:
-                mapping[label] = SpeakerMapping(SpeakerRole.PARTICIPANT, participants[who.lower()])
+                value = SpeakerMapping(SpeakerRole.PARTICIPANT, participants[who.lower()])
             else:
                 raise CommandError(
                     f"--speaker {label}={who}: {who!r} is neither a participant of this study nor "
                     "interviewer, participant or other."
                 )
+            earlier = first.setdefault(label_key(label), label)
+            if earlier in mapping and mapping[earlier] != value:
+                raise CommandError(
+                    f"--speaker {earlier}=… and --speaker {label}={who} say different things of one speaker "
+                    "(letter case and spacing do not count)."
+                )
+            mapping[earlier] = value
         return mapping
 
     def _print_preview(self, preview: TranscriptPreview) -> None:
