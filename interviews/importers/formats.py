@@ -489,16 +489,21 @@ def reflow(pages: list[str], *, layout: bool) -> str:
     vocabulary = set(_WORDS.findall(joined_text))
     hyphenated = set(_HYPHENATED.findall(joined_text))
 
-    paragraphs: list[str] = [lines[0].text]
+    # Pieces of the text, joined once at the end: a paragraph grows by a piece per line, not by
+    # copying itself (which made long paragraphs quadratic).
+    pieces: list[str] = [lines[0].text]
     first_of_paragraph = True
     for previous, line in itertools.pairwise(lines):
         if _ends_paragraph(previous, line, usual_gap, width, first_of_paragraph):
-            paragraphs.append(line.text)
+            pieces.append("\n")
+            pieces.append(line.text)
             first_of_paragraph = True
         else:
-            paragraphs[-1] = _join(paragraphs[-1], line.text, vocabulary, hyphenated)
+            pieces[-1], joiner = _join(pieces[-1], line.text, vocabulary, hyphenated)
+            pieces.append(joiner)
+            pieces.append(line.text)
             first_of_paragraph = False
-    return "\n".join(paragraphs)
+    return "".join(pieces)
 
 
 def _ends_paragraph(previous: _Line, line: _Line, usual_gap: int, width: int, first_of_paragraph: bool) -> bool:
@@ -521,15 +526,17 @@ def _ends_paragraph(previous: _Line, line: _Line, usual_gap: int, width: int, fi
     return False
 
 
-def _join(paragraph: str, line: str, vocabulary: set[str], hyphenated: set[str]) -> str:
-    if paragraph.endswith("\u00ad"):
-        return paragraph[:-1] + line
-    if paragraph.endswith("-") and len(paragraph) > 1 and paragraph[-2].isalnum():
-        head = _LAST_FRAGMENT.search(paragraph[-60:])
+def _join(previous: str, line: str, vocabulary: set[str], hyphenated: set[str]) -> tuple[str, str]:
+    """How `line` continues the paragraph whose last line is `previous`: (`previous` as it stays,
+    what goes between them)."""
+    if previous.endswith("\u00ad"):
+        return previous[:-1], ""
+    if previous.endswith("-") and len(previous) > 1 and previous[-2].isalnum():
+        head = _LAST_FRAGMENT.search(previous[-60:])
         tail = _FIRST_FRAGMENT.match(line)
         if head and tail and line[0].islower():
             word = (head.group(1) + tail.group(0)).casefold()
             if word in vocabulary and f"{head.group(1)}-{tail.group(0)}".casefold() not in hyphenated:
-                return paragraph[:-1] + line
-        return paragraph + line
-    return f"{paragraph} {line}"
+                return previous[:-1], ""
+        return previous, ""
+    return previous, " "

@@ -294,10 +294,15 @@ def _header_shape(key: str, value: str, participant_keys: frozenset[str]) -> tup
 def _header(
     lines: list[str], found: list[Candidate | None], counts: Counter[str], participant_keys: frozenset[str]
 ) -> tuple[set[int], str | None]:
-    zone: list[tuple[int, bool, bool, bool, str]] = []
+    # The header is the block at the top: it ends at the first blank line after a header line, and a
+    # line whose key is a speaker's ("Interviewer: Hello Maria") is a header line only when it is
+    # telling ("Interviewer: P1") or more header lines follow it ("Interviewer: Anna Smith").
+    zone: list[tuple[int, bool, bool, bool, str, bool]] = []
     for index in range(min(len(lines), 80)):
         candidate = found[index]
         if candidate is None or candidate[0] == BARE:
+            if zone and not lines[index].strip():
+                break
             continue
         kind, _, key, rest, _ = candidate
         if kind == TIMED:
@@ -308,17 +313,157 @@ def _header(
             if labelish:
                 break
             continue
-        zone.append((index, shape[0], shape[1], shape[2], rest.strip()))
-    any_strong = any(strong for _, strong, _, _, _ in zone)
+        zone.append((index, shape[0], shape[1], shape[2], rest.strip(), labelish))
+    any_strong = any(item[1] for item in zone)
     headers: set[int] = set()
     participant = None
-    for index, strong, weak, names_participant, value in zone:
+    for position, (index, strong, weak, names_participant, value, labelish) in enumerate(zone):
         key = found[index][2]  # type: ignore[index]
+        if labelish and not strong and position == len(zone) - 1:
+            continue
         if strong or (weak and (counts[key] == 1 or any_strong)):
             headers.add(index)
             if names_participant and participant is None:
                 participant = value
     return headers, participant
+
+
+# --- which keys are labels -----------------------------------------------------------------------------
+
+# Generic English words and single letters: speakers in a Q/A transcript ("Q:"/"A:", "I:"/"R:"), but
+# just as often a note, a list item or a heading. Numbered question/answer stems ("Question 1:",
+# "Q2:") are questionnaire headings, never one speaker per number.
+_GENERIC_WORDS = frozenset(
+    ["question", "answer", "subject", "user", "host", "guest", "note", "notes", "comment", "remark"]
+)
+_QA_STEMS = frozenset(["question", "answer", "frage", "antwort", "pregunta", "respuesta", "q", "a"])
+_MIN_ALTERNATIONS = 3
+
+
+def _generic(key: str) -> bool:
+    return len(key) == 1 or key in _GENERIC_WORDS
+
+
+def _numbered_qa(key: str) -> bool:
+    stem = _stem(key)
+    return stem != key and stem in _QA_STEMS
+
+
+@dataclass
+class _Acceptance:
+    accepted: set[str]
+    bare_only: set[str]  # accepted only because they recur on lines of their own
+    headers: set[int]
+    header_participant: str | None
+    counts: Counter[str]
+    typos: dict[str, str]
+    missed: list[str]
+
+
+def _accept(
+    lines: list[str], found: list[Candidate | None], speech_below: list[bool], participant_keys: frozenset[str]
+) -> _Acceptance:
+    counts: Counter[str] = Counter()
+    for index, candidate in enumerate(found):
+        if candidate is not None and (candidate[0] != BARE or speech_below[index]):
+            counts[candidate[2]] += 1
+    headers, header_participant = _header(lines, found, counts, participant_keys)
+    for index in headers:
+        counts[found[index][2]] -= 1  # type: ignore[index]
+
+    kinds: dict[str, set[int]] = {}
+    surfaces: dict[str, str] = {}
+    sequence: list[str] = []  # the keys of label-like lines, in order
+    timed_lines = 0
+    for index, candidate in enumerate(found):
+        if candidate is None or index in headers or (candidate[0] == BARE and not speech_below[index]):
+            continue
+        kinds.setdefault(candidate[2], set()).add(candidate[0])
+        surfaces.setdefault(candidate[2], candidate[1])
+        sequence.append(candidate[2])
+        timed_lines += candidate[0] == TIMED
+
+    def weak(key: str) -> bool:
+        """Generic words and letters need more than being seen (unless timed: "Host  0:03")."""
+        return key not in participant_keys and TIMED not in kinds[key] and (_generic(key) or _numbered_qa(key))
+
+    accepted: set[str] = set()
+    bare_recurring: set[str] = set()
+    generic: set[str] = set()
+    for key, key_kinds in kinds.items():
+        n = counts[key]
+        if n <= 0:
+            continue
+        if weak(key):
+            if not _numbered_qa(key):
+                generic.add(key)
+        elif (
+            MARKED in key_kinds
+            or (TIMED in key_kinds and timed_lines >= 2)
+            or key in participant_keys
+            or _role_word(key) is not None
+            or (n >= 2 and key_kinds != {BARE})
+        ):
+            accepted.add(key)
+        elif n >= 2:
+            bare_recurring.add(key)
+    if generic:
+        # Generic labels of one kind (letters, words) that take turns with each other several times
+        # are the file's labels ("Q:"/"A:"), even those seen once; a recurring generic role word
+        # ("User:", "R:") is one when the file has other labels.
+        alternations: Counter[bool] = Counter(
+            len(a) == 1
+            for a, b in itertools.pairwise(sequence)
+            if a != b and a in generic and b in generic and (len(a) == 1) == (len(b) == 1)
+        )
+        strong_others = bool(accepted)
+        for key in generic:
+            if alternations[len(key) == 1] >= _MIN_ALTERNATIONS or (
+                counts[key] >= 2 and strong_others and _role_word(key) is not None
+            ):
+                accepted.add(key)
+    if bare_recurring:
+        inline_used = any(kinds[k] & {INLINE, MARKED} for k in accepted)
+        line_labels = sum(1 for k in accepted if kinds[k] & {BARE, TIMED})
+        most = max(counts[k] for k in bare_recurring)
+        if line_labels:
+            enough = len(bare_recurring) + line_labels >= 2 or most >= 3
+        else:
+            # Only bare lines: they must take turns (label, speech, another label), and a key must
+            # recur more than twice unless all look like full names ("Anna Keller").
+            changes = sum(1 for a, b in itertools.pairwise(k for k in sequence if k in bare_recurring) if a != b)
+            names = all(len(k.split()) >= 2 for k in bare_recurring)
+            enough = changes >= 1 and (most >= 3 or names)
+        if not inline_used and enough:
+            accepted |= bare_recurring
+        else:
+            bare_recurring = set()
+
+    # One-off labels that fit the file's own pattern: the stem of an accepted label with another
+    # number, or an accepted label with a typo. Line labels only where the file uses them.
+    typos: dict[str, str] = {}
+    missed: list[str] = []
+    if accepted:
+        stems: dict[str, str] = {}
+        for key in sorted(accepted, key=lambda k: -counts[k]):
+            stems.setdefault(_stem(key), key)
+        line_convention = any(kinds[k] & {BARE, TIMED} for k in accepted)
+        for key, key_kinds in kinds.items():
+            if key in accepted or counts[key] != 1 or weak(key):
+                continue
+            if key_kinds == {BARE} and not line_convention:
+                continue
+            stem = _stem(key)
+            if stem and stem != key and stem in stems:
+                accepted.add(key)
+                continue
+            close = next((other for other_stem, other in stems.items() if _looks_like_typo(stem, other_stem)), None)
+            if close is not None and stem:
+                accepted.add(key)
+                typos[key] = close
+            elif key_kinds & {INLINE} and len(missed) < 5:
+                missed.append(surfaces[key])
+    return _Acceptance(accepted, bare_recurring & accepted, headers, header_participant, counts, typos, missed)
 
 
 # --- step 1: text → raw turns ----------------------------------------------------------------------
@@ -354,8 +499,10 @@ def detect_turns(
     count = len(lines)
 
     # A bare label needs speech below it (perhaps after a time line). With a time on the line
-    # before or after it, it is as telling as "Name  0:03".
+    # before or after it, it is as telling as "Name  0:03". Speech that is itself a bare candidate
+    # ("Berlin" below "Marc Dubois") counts only once the label qualifies without it.
     speech_below = [False] * count
+    below_of: dict[int, int] = {}  # bare candidate → the bare candidate below it (perhaps its speech)
     for index, candidate in enumerate(found):
         if candidate is not None and candidate[0] == BARE:
             below = index + 1
@@ -365,78 +512,36 @@ def detect_turns(
                 timed = True
             if below < count and lines[below].strip():
                 after = found[below]
-                speech_below[index] = after is None or after[0] == BARE
-                if timed and speech_below[index]:
+                if after is None:
+                    speech_below[index] = True
+                elif after[0] == BARE:
+                    below_of[index] = below
+                if timed and (after is None or after[0] == BARE):
                     found[index] = (TIMED, *candidate[1:])
-    counts: Counter[str] = Counter()
-    for index, candidate in enumerate(found):
-        if candidate is not None and (candidate[0] != BARE or speech_below[index]):
-            counts[candidate[2]] += 1
-    headers, header_participant = _header(lines, found, counts, participant_keys)
-    for index in headers:
-        counts[found[index][2]] -= 1  # type: ignore[index]
-
-    kinds: dict[str, set[int]] = {}
-    surfaces: dict[str, str] = {}
-    timed_lines = 0
-    for index, candidate in enumerate(found):
-        if candidate is None or index in headers or (candidate[0] == BARE and not speech_below[index]):
-            continue
-        kinds.setdefault(candidate[2], set()).add(candidate[0])
-        surfaces.setdefault(candidate[2], candidate[1])
-        timed_lines += candidate[0] == TIMED
-
-    accepted: set[str] = set()
-    bare_recurring: set[str] = set()
-    for key, key_kinds in kinds.items():
-        n = counts[key]
-        if n <= 0:
-            continue
-        if (
-            MARKED in key_kinds
-            or (TIMED in key_kinds and timed_lines >= 2)
-            or key in participant_keys
-            or _role_word(key) is not None
-            or (n >= 2 and key_kinds != {BARE})
-        ):
-            accepted.add(key)
-        elif n >= 2:
-            bare_recurring.add(key)
-    if bare_recurring:
-        inline_used = any(kinds[k] & {INLINE, MARKED} for k in accepted)
-        line_labels = sum(1 for k in accepted if kinds[k] & {BARE, TIMED})
-        most = max(counts[k] for k in bare_recurring)
-        if not inline_used and (len(bare_recurring) + line_labels >= 2 or most >= 3):
-            accepted |= bare_recurring
-
-    # One-off labels that fit the file's own pattern: the stem of an accepted label with another
-    # number, or an accepted label with a typo. Line labels only where the file uses them.
-    typos: dict[str, str] = {}
-    missed: list[str] = []
-    if accepted:
-        stems: dict[str, str] = {}
-        for key in sorted(accepted, key=lambda k: -counts[k]):
-            stems.setdefault(_stem(key), key)
-        line_convention = any(kinds[k] & {BARE, TIMED} for k in accepted)
-        for key, key_kinds in kinds.items():
-            if key in accepted or counts[key] != 1:
-                continue
-            if key_kinds == {BARE} and not line_convention:
-                continue
-            stem = _stem(key)
-            if stem and stem != key and stem in stems:
-                accepted.add(key)
-                continue
-            close = next((other for other_stem, other in stems.items() if _looks_like_typo(stem, other_stem)), None)
-            if close is not None and stem:
-                accepted.add(key)
-                typos[key] = close
-            elif key_kinds & {INLINE} and len(missed) < 5:
-                missed.append(surfaces[key])
-
+                    speech_below[index] = True
+    if below_of:
+        # A bare key that only ever stands right below another bare line is speech ("Berlin" below
+        # "Marc Dubois"): the line above it is the label.
+        below_keys = Counter(found[below][2] for below in below_of.values())  # type: ignore[index]
+        all_keys = Counter(c[2] for c in found if c is not None and c[0] == BARE)
+        followers = {key for key, n in below_keys.items() if n == all_keys[key]}
+        for index, below in below_of.items():
+            if found[below][2] in followers and found[index][2] not in followers:  # type: ignore[index]
+                speech_below[index] = True
+                speech_below[below] = False
+                below_of[index] = -1
+    result = _accept(lines, found, speech_below, participant_keys)
+    if below_of:
+        # Second round: a bare line below another whose key is not a label is that line's speech.
+        for index, below in below_of.items():
+            if below >= 0 and found[below][2] not in result.accepted:  # type: ignore[index]
+                speech_below[index] = True
+                speech_below[below] = False
+        result = _accept(lines, found, speech_below, participant_keys)
+    accepted, bare_only, headers = result.accepted, result.bare_only, result.headers
     if not accepted:
         detection = Detection(_paragraph_turns(lines, bool(paragraph_lines)), [CONVENTION_NONE])
-        detection.participant_label = header_participant
+        detection.participant_label = result.header_participant
         detection.header_lines = len(headers)
         return detection
 
@@ -445,6 +550,16 @@ def detect_turns(
         for i, c in enumerate(found)
         if c is not None and i not in headers and c[2] in accepted and (c[0] != BARE or speech_below[i])
     ]
+    # A line taken for a label only because it recurs bare keeps its words when no speech follows it.
+    if bare_only:
+        label_set = set(label_lines)
+        for i in label_lines:
+            c = found[i]
+            if c is not None and c[0] == BARE and c[2] in bare_only:
+                below = i + 1 + (i + 1 < count and time_only(lines[i + 1].strip())[0])
+                if below in label_set:
+                    label_set.discard(i)
+        label_lines = sorted(label_set)
     # Before the first label (a title, a header) paragraphs are separated by blank lines unless the
     # format says every line is one; after it, plain text may be written either way.
     preamble_lines = bool(paragraph_lines)
@@ -503,7 +618,7 @@ def detect_turns(
         conventions.append(CONVENTION_TIMED)
     elif BARE in used:
         conventions.append(CONVENTION_BARE)
-    return Detection(turns, conventions, header_participant, len(headers), missed, typos)
+    return Detection(turns, conventions, result.header_participant, len(headers), result.missed, result.typos)
 
 
 def _lines_are_paragraphs(lines: list[str], label_lines: list[int]) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections import Counter
 
 import pytest
 
@@ -542,3 +544,128 @@ def test_every_format_fills_the_report() -> None:
         report = parse(name, make()).report
         assert [(s.label, s.turns) for s in report.speakers] == [("Interviewer", 3), ("P5", 2)], name
         assert report.detected, name
+
+
+# --- Review of the speaker detection: defects found, each a test -----------------------------------------
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words(text: str) -> Counter[str]:
+    return Counter(w.casefold() for w in _WORD.findall(text))
+
+
+def assert_words_kept(source: str, doc: ParsedDocument) -> None:
+    """Every word of the source is in the canonical text as speech, or is a word of a speaker label
+    (or a number, from a dropped timestamp); and no word is invented."""
+    speech = words(doc.text)
+    missing = words(source) - speech
+    assert not speech - words(source), speech - words(source)
+    label_words: set[str] = set()
+    for summary in doc.report.speakers:
+        for label in (summary.label, *summary.source_labels):
+            label_words |= set(words(label))
+    lost = {w: n for w, n in missing.items() if w not in label_words and not w.isdigit()}
+    assert not lost, f"words lost: {lost}"
+
+
+def test_a_repeated_one_word_reply_on_its_own_line_is_speech() -> None:
+    paragraphs = ["Anna Keller", "Where did you train?", "Marc Dubois", "Berlin", "Anna Keller",
+                  "And where do you work now?", "Marc Dubois", "Berlin", "Anna Keller", "Do you like it?",
+                  "Marc Dubois", "Very much, the team is great."]  # fmt: skip
+    doc = parse("teams.docx", docx(paragraphs))
+    assert turns(doc) == [
+        ("Anna Keller", "Where did you train?"),
+        ("Marc Dubois", "Berlin"),
+        ("Anna Keller", "And where do you work now?"),
+        ("Marc Dubois", "Berlin"),
+        ("Anna Keller", "Do you like it?"),
+        ("Marc Dubois", "Very much, the team is great."),
+    ]
+    assert_words_kept("\n".join(paragraphs), doc)
+
+
+def test_a_repeated_bare_reply_followed_by_more_speech_is_speech() -> None:
+    text = (
+        "Anna Keller\nWhere did you train?\n\nMarc Dubois\nBerlin\nI moved there in 2010.\n\n"
+        "Anna Keller\nAnd where do you work now?\n\nMarc Dubois\nBerlin\nStill there.\n\n"
+        "Anna Keller\nThanks.\n"
+    )
+    doc = parse("zoom.txt", text)
+    assert doc.speakers == ["Anna Keller", "Marc Dubois"]
+    assert turns(doc)[1] == ("Marc Dubois", "Berlin\nI moved there in 2010.")
+    assert_words_kept(text, doc)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My visit\n\nSubject: my visit to the ward\n\nIt was quiet. We talked.\n\nLater we left.\n",
+        "Plans for next week\n\nA: go to the bank\n\nB: ask her family\n\nThen write up.\n",
+        "Questionnaire\n\nQuestion 1: How often?\nDaily.\n\nQuestion 2: Where?\nAt home.\n\nQuestion 3: Why?\nIt is easy.\n",
+        "Notes\n\nUser: the app froze.\n\nHost: the server was down.\n\nS: restarted at noon.\n",
+    ],
+)
+def test_generic_words_and_single_letters_in_prose_are_not_speakers(text: str) -> None:
+    doc = parse("prose.txt", text)
+    assert doc.speakers == []
+    assert_words_kept(text, doc)
+
+
+def test_short_repeated_headings_in_word_are_not_speakers() -> None:
+    paragraphs = ["Background", "Where did you grow up?", "In a small town.", "Honestly",
+                  "I did not like it.", "Background", "What did your parents do?", "Honestly",
+                  "They were farmers."]  # fmt: skip
+    doc = parse("headings.docx", docx(paragraphs))
+    assert doc.speakers == []
+    assert len(doc.turns) == len(paragraphs)
+    assert_words_kept("\n".join(paragraphs), doc)
+
+
+def test_q_and_a_labels_alternating_are_speakers() -> None:
+    text = "Q: How often?\nA: Daily.\nQ: Where?\nA: At home.\nQ: Why?\nA: It is easy.\n"
+    doc = parse("qa.txt", text)
+    assert [s for s, _ in turns(doc)] == ["Q", "A", "Q", "A", "Q", "A"]
+
+
+def test_generic_labels_inside_an_interview_stay_speech() -> None:
+    text = (
+        "Interviewer: How was it?\nP1: Fine. I asked myself\nQuestion: why do we do this?\nAnswer: nobody knew.\n"
+        "Interviewer: And then?\nP1: We stopped.\nNote: this was later.\nInterviewer: Okay?\nP1: Yes.\n"
+        "Note: again.\n"
+    )
+    doc = parse("interview.txt", text)
+    assert doc.speakers == ["Interviewer", "P1"]
+    assert turns(doc)[1] == ("P1", "Fine. I asked myself\nQuestion: why do we do this?\nAnswer: nobody knew.")
+    assert turns(doc)[3] == ("P1", "We stopped.\nNote: this was later.")
+    assert_words_kept(text, doc)
+
+
+@pytest.mark.parametrize("name", ["header.txt", "header.docx"])
+def test_a_first_turn_after_a_header_block_is_a_turn(name: str) -> None:
+    text = (
+        "Date: 12 June 2024\nLocation: Ward 4\n\nInterviewer: Hello Maria\nMaria: Hi, thanks for having me.\n"
+        "Interviewer: How long have you worked here?\nMaria: Ten years."
+    )
+    data = docx([line for line in text.split("\n") if line]) if name.endswith(".docx") else text
+    doc = parse(name, data)
+    first = next(i for i, (label, _) in enumerate(turns(doc)) if label)
+    assert turns(doc)[first : first + 2] == [("Interviewer", "Hello Maria"), ("Maria", "Hi, thanks for having me.")]
+    assert all(label is None for label, _ in turns(doc)[:first])
+    assert turns(doc)[0][1].startswith("Date: 12 June 2024")
+
+
+def test_reflow_of_forty_thousand_wrapped_lines() -> None:
+    from interviews.importers.formats import reflow
+
+    sentence = "The board looked at the explanations of fifty claims and asked for a well-"
+    lines = []
+    for index in range(20_000):
+        lines.append(f"{sentence}")
+        lines.append(f"known check number {index} before the model went live.")
+    text = reflow(["\n".join(lines)], layout=False)
+    # Long lines joined, short ones end a paragraph: 20,000 paragraphs of two lines each.
+    paragraphs = text.split("\n")
+    assert len(paragraphs) == 20_000
+    assert paragraphs[7] == f"{sentence[:-1]}-known check number 7 before the model went live."
+    assert words(text) == words("\n".join(lines).replace("well-\n", "well-"))

@@ -16,6 +16,8 @@ Run with `-s` to see the per-file table; it is also printed in any failure messa
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from typing import Any
 import pytest
 
 from interviews.importers import ParsedDocument, SpeakerOptions, parse_document
-from tests.data.speaker_corpus.make_corpus import corpus_files
+from tests.data.speaker_corpus.make_corpus import corpus_files, corpus_sources
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "speaker_corpus"
 FILES = sorted(
@@ -151,6 +153,40 @@ def test_every_file_is_fully_right(name: str) -> None:
     # The report agrees with the turns.
     assert sum(s.turns for s in doc.report.speakers) == sum(1 for t in doc.turns if t.speaker)
     assert doc.report.words == sum(len(doc.text[t.start : t.end].split()) for t in doc.turns)
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(w.casefold() for w in _WORD.findall(text))
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_word_of_the_file_is_kept(name: str) -> None:
+    """No word is lost or invented: the words of the source (the file's text, or what the builder put
+    into a binary file) are the words of the stored text plus those of the speaker labels. Numbers
+    may go (timestamps, cue numbers), and so may the file's own format words listed in the
+    expectations as "format_words" (a WEBVTT header, a table's column names)."""
+    source = corpus_sources().get(name) or (CORPUS / name).read_text(encoding="utf-8")
+    if name.endswith(".html"):
+        source = re.sub(r"<[^>]*>", " ", source)
+    doc = _parse(name)
+    speech = _words(doc.text)
+    labels = Counter[str]()
+    for summary in doc.report.speakers:
+        labels.update(_words(" ".join([summary.label, *summary.source_labels])))
+    joined = _words(re.sub(r"-\s+", "", source))  # words hyphenated at a PDF line end, joined
+    invented = [w for w in speech - _words(source) if w not in labels and w not in joined]
+    assert not invented, f"invented: {invented}"
+    allowed = {w.casefold() for w in _spec(name).get("format_words", [])}
+    lost = {
+        word: n
+        for word, n in (_words(source) - speech).items()
+        # a fragment of a word hyphenated at a PDF line end ("explana-"), stored joined, is not lost
+        if word not in labels and word not in allowed and not word.isdigit() and word in joined
+    }
+    assert not lost, f"lost: {lost}"
 
 
 @pytest.mark.parametrize("name", sorted(corpus_files()))

@@ -391,6 +391,30 @@ def corpus_files() -> dict[str, bytes]:
     }
 
 
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [text for item in value for text in _strings(item)]
+    return [str(value)] if value is not None and not isinstance(value, (int, float)) else []
+
+
+def corpus_sources() -> dict[str, str]:
+    """The text the builders put into each binary file (for the word-preservation check)."""
+    sources = {
+        "04_german.docx": GERMAN_DOCX,
+        "05_french.odt": FRENCH_ODT,
+        "08_teams.docx": TEAMS_DOCX,
+        "09_bare_names.odt": BARE_NAMES_ODT,
+        "12_think_aloud.docx": THINK_ALOUD_DOCX,
+        "13_wrapped.pdf": WRAPPED_PDF_PAGES,
+        "14_otter.pdf": OTTER_PDF_PAGES,
+        "18_table.xlsx": XLSX_ROWS,
+        "22_word_table.docx": ["Interview P2 – scoring team (synthetic test data)", WORD_TABLE_ROWS],
+    }
+    return {name: "\n".join(_strings(value)) for name, value in sources.items()}
+
+
 def main() -> None:
     for name, data in corpus_files().items():
         (HERE / name).write_bytes(data)
