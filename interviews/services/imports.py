@@ -217,6 +217,8 @@ def resolve_speakers(
     participants: Mapping[str, Participant],
     named: list[Participant],
     speaker_map: Mapping[str, SpeakerMapping] | None = None,
+    remembered: Mapping[str, tuple[str, Participant | None]] | None = None,
+    askers: Iterable[str] = (),
 ) -> dict[str, tuple[str, Participant | None]]:
     """Who each stored label is: (role, participant). `speakers` is (label, detected role) in order.
 
@@ -225,6 +227,9 @@ def resolve_speakers(
     default: a participant id is that participant, an interviewer-role label the interview team,
     anyone else a participant — and a single such unmapped participant in a file about one known
     participant (chosen at upload, named in the file name or by a header) is that participant.
+    A name that is no role word (“Maria Lopez”) is who it was in the study's earlier documents
+    (`remembered`, by label key), else the interview team if it is one of `askers` (the file's
+    speakers who ask the questions, `question_askers`).
     Two entries of `speaker_map` for one speaker that say different things are an ImportFailure."""
     chosen_map = _map_by_key(filename, speaker_map or {})
     resolved: dict[str, tuple[str, Participant | None]] = {}
@@ -249,6 +254,12 @@ def resolve_speakers(
         if label in resolved:
             continue
         participant = participants.get(label.strip().lower())
+        if participant is None and detected == "unknown" and remembered and label_key(label) in remembered:
+            resolved[label] = remembered[label_key(label)]
+            continue
+        if participant is None and detected == "unknown" and label in set(askers):
+            resolved[label] = (SpeakerRole.INTERVIEWER, None)
+            continue
         if detected == "interviewer" or (detected == "unknown" and INTERVIEWER_LABEL.match(label)):
             role = SpeakerRole.INTERVIEWER if participant is None else SpeakerRole.PARTICIPANT
         else:
@@ -273,6 +284,39 @@ def _map_by_key(filename: str, speaker_map: Mapping[str, SpeakerMapping]) -> dic
                 "and spacing do not count)",
             )  # fmt: skip
     return {key: mapping for key, (_, mapping) in by_key.items()}
+
+
+def remembered_speakers(study: Study) -> dict[str, tuple[str, Participant | None]]:
+    """Who each speaker label was in the study's documents so far, by label key, the latest
+    document's choice winning: a researcher who said once that “Maria Lopez” is the interview
+    team does not say it again for every file of hers."""
+    remembered: dict[str, tuple[str, Participant | None]] = {}
+    for speaker in (
+        Speaker.objects.filter(transcript__study=study)
+        .select_related("participant")
+        .order_by("transcript__created_at", "transcript_id", "pk")
+    ):
+        remembered[label_key(speaker.label)] = (speaker.role, speaker.participant)
+    return remembered
+
+
+QUESTION_SHARE = 0.6  # of a speaker's turns that end with a question mark
+
+
+def question_askers(parsed: ParsedDocument) -> list[str]:
+    """In a file with no interviewer-role label, the speakers who mostly ask questions — the
+    interviewers of an Otter or Zoom export, whose speakers are names — when the others do not."""
+    asked: dict[str, list[int]] = {}
+    for turn in parsed.turns:
+        if turn.speaker:
+            counts = asked.setdefault(turn.speaker, [0, 0])
+            counts[0] += parsed.text[turn.start : turn.end].rstrip().endswith("?")
+            counts[1] += 1
+    if len(asked) < 2 or any(INTERVIEWER_LABEL.match(label) for label in asked):
+        return []
+    askers = [label for label, (q, n) in asked.items() if n >= 2 and q / n >= QUESTION_SHARE]
+    # Everyone asking is no interview; one side must mostly answer.
+    return askers if askers and len(askers) < len(asked) else []
 
 
 def check_speaker_labels(
@@ -347,6 +391,8 @@ def preview_transcript(
         participants=participants,
         named=_named_participants(filename, parsed, chosen, participants),
         speaker_map=speaker_map,
+        remembered=remembered_speakers(study),
+        askers=question_askers(parsed),
     )
     speakers = [
         SpeakerPreview(
@@ -462,6 +508,8 @@ def import_transcript(
         participants=participants,
         named=named,
         speaker_map=speaker_map,
+        remembered=remembered_speakers(study),
+        askers=question_askers(parsed),
     )
 
     transcript = Transcript.objects.create(

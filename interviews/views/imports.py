@@ -197,6 +197,8 @@ class FileCard:
     include: bool = True
     unlabelled: str = "auto"
     rows: list[SpeakerRow] = field(default_factory=list)
+    # With the names typed under "Store as": the speakers as they will be stored (merges applied).
+    stored: list[services.SpeakerPreview] = field(default_factory=list)
 
     @property
     def prefix(self) -> str:
@@ -333,7 +335,27 @@ def _card(staged: StagedUpload, ctx: PreviewContext, data: QueryDict | None) -> 
     for index, speaker in enumerate(card.preview.speakers):
         name, who = (posted or {}).get(speaker.label, (speaker.label, ctx.who_value(speaker.mapping)))
         card.rows.append(SpeakerRow(index=index, speaker=speaker, name=name, who=who))
+    renames = _renames(card)
+    if renames:
+        # Show what the renames do (two names made one join their speakers and their turns),
+        # read exactly as the import will read it.
+        card.stored = services.preview_transcript(
+            study=ctx.study,
+            filename=staged.name,
+            data=bytes(staged.data),
+            options=SpeakerOptions(renames=renames, unlabelled=card.unlabelled),  # type: ignore[arg-type]
+            participant_labels=ctx.labels,
+        ).speakers
     return card
+
+
+def _target(row: SpeakerRow) -> str:
+    """The name a speaker is stored under: what was typed, whitespace collapsed, or its own label."""
+    return " ".join(unicodedata.normalize("NFC", row.name).split()) or row.speaker.label
+
+
+def _renames(card: FileCard) -> dict[str, str]:
+    return {row.speaker.label: _target(row) for row in card.rows if _target(row) != row.speaker.label}
 
 
 def _choice(card: FileCard, ctx: PreviewContext) -> services.PreviewChoice | None:
@@ -345,7 +367,7 @@ def _choice(card: FileCard, ctx: PreviewContext) -> services.PreviewChoice | Non
     # merges): key → (the label as first typed, who, first source label).
     targets: dict[str, tuple[str, str, str]] = {}
     for row in card.rows:
-        target = " ".join(unicodedata.normalize("NFC", row.name).split()) or row.speaker.label
+        target = _target(row)
         if target != row.speaker.label:
             renames[row.speaker.label] = target
         key = label_key(target)

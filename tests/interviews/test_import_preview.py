@@ -4,6 +4,7 @@ the import stores."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -436,8 +437,9 @@ def test_a_file_already_imported_is_said_and_left_out_by_default(team: Team) -> 
     import_transcript(study=team.study, filename="first.txt", data=INTERVIEW, user=None)
     client = _coder(team)
     page = client.get(_upload(client, team, ("again.txt", INTERVIEW))["Location"]).content.decode()
-    assert "This file was already imported as “first”" in page
+    assert "This file was already imported as “first”, so it is left out of this import" in page
     assert f"f-{StagedUpload.objects.get().uuid}-include" not in form_fields(page)
+    assert "Import this file" not in page  # no box to tick that would change nothing
 
 
 # --- merges that differ only in letter case or spacing (review defects) ------------------------------
@@ -551,3 +553,22 @@ def test_a_file_with_more_speakers_than_the_preview_shows_is_left_out(
         response = csrf_post(client, preview_url, {**fields, "action": "confirm"})
     assert response.status_code == 302
     assert list(Job.objects.values_list("input_name", flat=True)) == ["a.txt"]
+
+
+@pytest.mark.django_db
+def test_update_shows_the_speakers_as_they_will_be_stored(team: Team) -> None:
+    """Renaming two speakers to one name and updating left the table as it was: nothing said that
+    they would be merged, or into how many turns."""
+    client = _coder(team)
+    preview_url = _upload(client, team, ("two.txt", TWO_INTERVIEWERS))["Location"]
+    first = client.get(preview_url).content.decode()
+    assert "will be stored with" not in first
+    fields = form_fields(first)
+    fields[_row(fields, "Interviewer B") + "-name"] = "Interviewer A"
+    page = csrf_post(client, preview_url, {**fields, "action": "refresh"}).content.decode()
+    outcome = page[page.index('class="import-outcome"') : page.index("</p>", page.index('class="import-outcome"'))]
+    text = " ".join(re.sub(r"<[^>]+>", "", outcome).split())
+    assert (
+        "this file will be stored with 2 speakers: Interviewer A (4 turns, from “Interviewer B”), P3 (3 turns)" in text
+    )
+    assert not Transcript.objects.exists()

@@ -109,3 +109,50 @@ def test_speaker_map_saying_two_things_of_one_speaker_is_refused(team: Team) -> 
     with pytest.raises(ImportFailure, match="of “Interviewer” and “interviewer”, which are one speaker"):
         import_transcript(study=team.study, filename="a.txt", data=TEXT, user=None, speaker_map=speaker_map)
     assert not Transcript.objects.exists()
+
+
+NAMED = (
+    "Maria Lopez: Thanks for joining. How do you explain models to the risk team?\n\n"
+    "Dana Cole: Mostly with SHAP plots, and a short note on each.\n\n"
+    "Maria Lopez: Who reads those notes?\n\n"
+    "Dana Cole: The risk officers, every Monday.\n\n"
+    "Maria Lopez: Does that work?\n\n"
+    "Dana Cole: Most weeks it does.\n"
+)
+
+
+@pytest.mark.django_db
+def test_a_named_speaker_who_asks_the_questions_is_the_interview_team(team: Team) -> None:
+    """Otter and Zoom exports name people, not roles: every speaker defaulted to a participant, so
+    the interviewer's questions counted as participant speech unless someone remapped them."""
+    transcript = import_transcript(study=team.study, filename="a.txt", data=NAMED.encode(), user=None).transcript
+    roles = dict(Speaker.objects.filter(transcript=transcript).values_list("label", "role"))
+    assert roles == {"Maria Lopez": "interviewer", "Dana Cole": "participant"}
+    # Two people who both mostly ask are no interview: nothing is guessed.
+    both = NAMED.replace("a short note on each.", "a short note on each?").replace("every Monday.", "every Monday?")
+    both = both.replace("Most weeks it does.", "Most weeks?").replace("Maria Lopez", "Sam Okafor")
+    other = import_transcript(study=team.study, filename="b.txt", data=both.encode(), user=None).transcript
+    assert set(Speaker.objects.filter(transcript=other).values_list("role", flat=True)) == {"participant"}
+
+
+@pytest.mark.django_db
+def test_a_name_is_who_the_study_said_it_was_before(team: Team) -> None:
+    """Mapping “Maria Lopez” to the interview team in one file did not carry to her next file."""
+    from interviews.models import SpeakerRole
+    from interviews.services.documents import SpeakerChoice, map_speakers
+
+    p1 = Participant.objects.create(study=team.study, label="P1")
+    answers = NAMED.replace("?", ".")  # nobody asks here: only what the study said can tell
+    first = import_transcript(study=team.study, filename="a.txt", data=answers.encode(), user=None).transcript
+    maria = Speaker.objects.get(transcript=first, label="Maria Lopez")
+    dana = Speaker.objects.get(transcript=first, label="Dana Cole")
+    assert maria.role == dana.role == SpeakerRole.PARTICIPANT
+    map_speakers(
+        transcript=first,
+        choices=[SpeakerChoice(maria, SpeakerRole.INTERVIEWER), SpeakerChoice(dana, SpeakerRole.PARTICIPANT, p1)],
+    )
+    again = answers.replace("Monday", "Tuesday").replace("Maria Lopez", "Maria  Lopez")  # a stray space
+    second = import_transcript(study=team.study, filename="b.txt", data=again.encode(), user=None).transcript
+    stored = {s.label: (s.role, s.participant) for s in Speaker.objects.filter(transcript=second)}
+    assert stored == {"Maria Lopez": (SpeakerRole.INTERVIEWER, None), "Dana Cole": (SpeakerRole.PARTICIPANT, p1)}
+    assert list(second.participants.all()) == [p1]
