@@ -41,9 +41,8 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+def _page(browser: Any, **context_options: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, **context_options)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -51,6 +50,18 @@ def page(browser: Any) -> Iterator[Any]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    yield from _page(browser)
+
+
+@pytest.fixture
+def axe_page(browser: Any) -> Iterator[Any]:
+    """A page into which a test can inject axe-core: the app's Content-Security-Policy allows only its
+    own nonce'd scripts, so this page's context bypasses it."""
+    yield from _page(browser, bypass_csp=True)
 
 
 def login(page: Any, live_server: Any, user: Any, password: str = PASSWORD) -> None:
@@ -68,3 +79,23 @@ def settled(page: Any) -> None:
         "() => document.readyState === 'complete' && window.htmx && "
         "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
     )
+
+
+def drag_select(page: Any, turn_index: int, start: int, end: int) -> None:
+    """Drag the mouse across characters [start, end) (UTF-16 units) of a reader turn's text."""
+    box = page.evaluate(
+        """([index, start, end]) => {
+            const node = document.querySelector(`#turn-${index} .turn-text`).firstChild;
+            const range = document.createRange();
+            range.setStart(node, start); range.setEnd(node, start + 1);
+            const a = range.getBoundingClientRect();
+            range.setStart(node, end - 1); range.setEnd(node, end);
+            const b = range.getBoundingClientRect();
+            return {x1: a.left + 1, y1: a.top + a.height / 2, x2: b.right - 1, y2: b.top + b.height / 2};
+        }""",
+        [turn_index, start, end],
+    )
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move(box["x2"], box["y2"], steps=5)
+    page.mouse.up()

@@ -7,7 +7,7 @@ codings) seen by a coder, who sees every control; the 403 page by a viewer.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,22 +170,8 @@ def _demo() -> Demo:
     return Demo(study, owner, coder, viewer, transcript, coding.code, participant, protocol, attribute, job, invitation)
 
 
-@pytest.fixture
-def axe_page(browser: Any) -> Iterator[Any]:
-    """A page whose Content-Security-Policy lets the test inject axe (the app's own CSP allows only
-    nonce'd scripts)."""
-    assert AXE.exists(), f"{AXE} is missing: run `npm ci` (axe-core is a devDependency in package.json)"
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 def serious_violations(page: Any) -> list[dict[str, Any]]:
+    assert AXE.exists(), f"{AXE} is missing: run `npm ci` (axe-core is a devDependency in package.json)"
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",

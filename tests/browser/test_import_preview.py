@@ -4,7 +4,6 @@ speakers on the document. The eager Celery of the tests runs the import jobs at 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -35,23 +34,10 @@ SESSION = (
 )
 
 
-@pytest.fixture
-def axe_ready_page(browser: Any) -> Iterator[Any]:
-    """A page that lets the test inject axe-core (the app's CSP allows only its own nonce'd scripts)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_preview_rename_merge_map_and_import(axe_ready_page: Any, live_server: Any, team: Team, tmp_path: Any) -> None:
-    page = axe_ready_page
+def test_preview_rename_merge_map_and_import(axe_page: Any, live_server: Any, team: Team, tmp_path: Any) -> None:
+    page = axe_page
     p3 = Participant.objects.create(study=team.study, label="P3")
     p4 = Participant.objects.create(study=team.study, label="P4")
     (tmp_path / "two.txt").write_text(TWO_INTERVIEWERS, encoding="utf-8")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from coding.models import Code, Coding
 from interviews.services.imports import import_transcript
-from tests.browser.conftest import login
+from tests.browser.conftest import drag_select, login
 from tests.conftest import Team
 
 TEXT = (
@@ -18,26 +18,6 @@ TEXT = (
     "Interviewer: Does that help?\n\n"
     "P1: Mostly, although the officers still distrust black boxes.\n"
 )
-
-
-def _drag_select(page: Any, turn_index: int, start: int, end: int) -> None:
-    """Drag the mouse across characters [start, end) (UTF-16 units) of a turn's text."""
-    box = page.evaluate(
-        """([index, start, end]) => {
-            const node = document.querySelector(`#turn-${index} .turn-text`).firstChild;
-            const range = document.createRange();
-            range.setStart(node, start); range.setEnd(node, start + 1);
-            const a = range.getBoundingClientRect();
-            range.setStart(node, end - 1); range.setEnd(node, end);
-            const b = range.getBoundingClientRect();
-            return {x1: a.left + 1, y1: a.top + a.height / 2, x2: b.right - 1, y2: b.top + b.height / 2};
-        }""",
-        [turn_index, start, end],
-    )
-    page.mouse.move(box["x1"], box["y1"])
-    page.mouse.down()
-    page.mouse.move(box["x2"], box["y2"], steps=5)
-    page.mouse.up()
 
 
 def _open_reader(page: Any, live_server: Any, team: Team) -> Any:
@@ -54,7 +34,7 @@ def test_select_with_mouse_create_code_and_apply_with_keyboard(page: Any, live_s
     transcript = _open_reader(page, live_server, team)
     speech = "We show SHAP values first, then a counterfactual explanation."
     at = speech.index("SHAP values")
-    _drag_select(page, 1, at, at + len("SHAP values"))
+    drag_select(page, 1, at, at + len("SHAP values"))
     page.wait_for_selector("#coding-popover:not([hidden])")
     page.keyboard.type("Explanation method")
     page.keyboard.press("Enter")  # "Create code …" is the only option
@@ -66,7 +46,7 @@ def test_select_with_mouse_create_code_and_apply_with_keyboard(page: Any, live_s
     # An overlapping span of the same code (number key of the most recent code) joins the first
     # coding into one; then a second code by type-ahead.
     at2 = speech.index("values first")
-    _drag_select(page, 1, at2, at2 + len("values first"))
+    drag_select(page, 1, at2, at2 + len("values first"))
     page.wait_for_selector("#coding-popover:not([hidden])")
     page.keyboard.press("1")
     expect(page.locator("#reader-status")).to_contain_text("joined with 1 of your overlapping codings")
@@ -74,7 +54,7 @@ def test_select_with_mouse_create_code_and_apply_with_keyboard(page: Any, live_s
     Code.objects.create(study=team.study, name="Trust")  # a teammate adds a code; the poll brings it in
     page.reload()
     page.wait_for_selector("#transcript[data-ready]")
-    _drag_select(page, 3, 0, len("Mostly"))
+    drag_select(page, 3, 0, len("Mostly"))
     page.keyboard.type("tru")
     page.locator("#code-options li", has_text="Trust").first.click()
     expect(page.locator(".coding-bar")).to_have_count(2)
@@ -120,7 +100,7 @@ def test_offsets_after_emoji_are_code_points(page: Any, live_server: Any, team: 
     # The browser counts UTF-16 units: "SHAP" starts 2 units later than its code point offset.
     at = page.evaluate("document.querySelector('#turn-0 .turn-text').textContent.indexOf('SHAP')")
     assert at == transcript.text[transcript.turns.get(index=0).start :].index("SHAP") + 2
-    _drag_select(page, 0, at, at + 4)
+    drag_select(page, 0, at, at + 4)
     page.keyboard.type("Meth")
     page.keyboard.press("Enter")
     page.wait_for_selector(".coding-bar")

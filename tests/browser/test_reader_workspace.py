@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from coding.models import Code, Coding, Memo
 from interviews.models import Speaker, Transcript
 from interviews.services.imports import import_transcript
-from tests.browser.conftest import login
+from tests.browser.conftest import drag_select, login
 from tests.conftest import Team
 
 TEXT = (
@@ -54,25 +54,6 @@ def _active(page: Any) -> dict[str, Any]:
                     coding: el && el.dataset ? el.dataset.coding || null : null};
         }"""
     )
-
-
-def _drag(page: Any, turn_index: int, start: int, end: int) -> None:
-    box = page.evaluate(
-        """([index, start, end]) => {
-            const node = document.querySelector(`#turn-${index} .turn-text`).firstChild;
-            const range = document.createRange();
-            range.setStart(node, start); range.setEnd(node, start + 1);
-            const a = range.getBoundingClientRect();
-            range.setStart(node, end - 1); range.setEnd(node, end);
-            const b = range.getBoundingClientRect();
-            return {x1: a.left + 1, y1: a.top + a.height / 2, x2: b.right - 1, y2: b.top + b.height / 2};
-        }""",
-        [turn_index, start, end],
-    )
-    page.mouse.move(box["x1"], box["y1"])
-    page.mouse.down()
-    page.mouse.move(box["x2"], box["y2"], steps=5)
-    page.mouse.up()
 
 
 def _intersects(a: dict[str, float], b: dict[str, float]) -> bool:
@@ -306,7 +287,7 @@ def test_picker_is_beside_the_selection_and_in_the_viewport(
         where,
     )
     length = page.evaluate("document.querySelector('#turn-10 .turn-text').textContent.length")
-    _drag(page, 10, length - 40, length - 5)  # the end of the last line (and the line above)
+    drag_select(page, 10, length - 40, length - 5)  # the end of the last line (and the line above)
     expect(page.locator("#coding-popover")).to_be_visible()
     boxes = _picker_and_selection_boxes(page, 10, length - 40, length - 5)
     picker = boxes["picker"]

@@ -3,7 +3,6 @@ see the turns around it, collapses it again, and opens it in the reader at its p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,20 +83,10 @@ def test_viewer_expands_a_fragment_in_place(page: Any, live_server: Any, team: T
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 
-@pytest.fixture
-def csp_free_page(browser: Any) -> Iterator[Any]:
-    """A page that lets the test inject axe-core (the app's CSP allows only nonce'd scripts)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_expanded_results_pass_axe(csp_free_page: Any, live_server: Any, team: Team) -> None:
-    page = csp_free_page
+def test_expanded_results_pass_axe(axe_page: Any, live_server: Any, team: Team) -> None:
+    page = axe_page
     transcript = make_transcript(team.study, TEXT, "P2.txt")
     code = Code.objects.create(study=team.study, name="Difficulty")
     for part in ("really tough.", "We lost a week to it.", "Start with the data contracts."):

@@ -3,15 +3,14 @@ new turn to a new speaker (the reader follows), then undo each step from the pag
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from interviews.models import Speaker, SpeakerTurn
 from tests.browser.conftest import login
+from tests.browser.test_accessibility import describe, serious_violations
 from tests.conftest import Team
 from tests.interviews.test_speaker_review import make_document
 
@@ -144,40 +143,25 @@ def test_a_sentence_can_be_chosen_without_clicking_and_a_refusal_is_shown(
     assert page.js_errors == []
 
 
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def test_no_serious_accessibility_violations(browser: Any, live_server: Any, team: Team) -> None:
+def test_no_serious_accessibility_violations(axe_page: Any, live_server: Any, team: Team) -> None:
     """axe-core (from npm) on the review page with a split open and a refusal shown."""
-    assert AXE.exists(), f"{AXE} is missing: run `npm ci`"
+    page = axe_page
     transcript = make_document(team.study, TURNS)
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=True)  # to inject axe
-    try:
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        login(page, live_server, team.coder)
-        page.goto(f"{live_server.url}/studies/{team.study.slug}/documents/{transcript.uuid}/speakers/")
-        asked: list[str] = []
+    login(page, live_server, team.coder)
+    page.goto(f"{live_server.url}/studies/{team.study.slug}/documents/{transcript.uuid}/speakers/")
+    asked: list[str] = []
 
-        def accept(dialog: Any) -> None:
-            asked.append(dialog.message)
-            dialog.accept()
+    def accept(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
 
-        page.once("dialog", accept)
-        page.locator("#turn-0 .join-form button").click()
-        expect(page.locator(".messages")).to_contain_text("Turns 1 and 2 joined.")
-        assert "“P1:”, becomes part of the speech of Interviewer" in asked[0]
-        page.locator("#turn-0 .reassign-form select").select_option(label="Interviewer")
-        page.locator("#turn-0 .reassign-form").get_by_role("button", name="Reassign").click()
-        expect(page.locator("#review-error")).to_contain_text("already spoken by “Interviewer”")
-        page.locator("#turn-2 details.split summary").click()
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-            ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
-        )
-        serious = [(v["id"], v["help"], [n["target"] for n in v["nodes"][:5]])
-                   for v in result["violations"] if v.get("impact") in ("serious", "critical")]  # fmt: skip
-        assert serious == []
-    finally:
-        context.close()
+    page.once("dialog", accept)
+    page.locator("#turn-0 .join-form button").click()
+    expect(page.locator(".messages")).to_contain_text("Turns 1 and 2 joined.")
+    assert "“P1:”, becomes part of the speech of Interviewer" in asked[0]
+    page.locator("#turn-0 .reassign-form select").select_option(label="Interviewer")
+    page.locator("#turn-0 .reassign-form").get_by_role("button", name="Reassign").click()
+    expect(page.locator("#review-error")).to_contain_text("already spoken by “Interviewer”")
+    page.locator("#turn-2 details.split summary").click()
+    violations = serious_violations(page)
+    assert not violations, describe(violations)
