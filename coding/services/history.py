@@ -56,7 +56,7 @@ def record(
 #                         say what the action did (`Coding.batch` inserted, `retired_batch` retired)
 #   object_type "memo":   create | update | delete | move
 #   object_type "transcript": correct_transcript (not undoable here; correct the text again)
-#   object_type "speaker": merge | reassign | split | join (interviews.services.speakers; object_uuid is
+#   object_type "speaker": merge | reassign | split | join | map (interviews.services.speakers; object_uuid is
 #                         the transcript's, before/after snapshot its turns and speakers)
 # `before`/`after` hold the changed fields, uuids as strings. Entries sharing `batch` are one
 # user action and are undone together: codings set-based, then codes and memos newest first.
@@ -65,7 +65,7 @@ UNDOABLE = {
     ("code", "create"), ("code", "update"), ("code", "move"), ("code", "merge"), ("code", "split"),
     ("code", "delete"), ("code", "restore"), ("coding", "apply"), ("coding", "remove"), ("coding", "recode"),
     ("memo", "create"), ("memo", "update"), ("memo", "delete"), ("memo", "move"),
-    ("speaker", "merge"), ("speaker", "reassign"), ("speaker", "split"), ("speaker", "join"),
+    ("speaker", "merge"), ("speaker", "reassign"), ("speaker", "split"), ("speaker", "join"), ("speaker", "map"),
 }  # fmt: skip
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.models import User
+
 from ..models import Participant, Protocol, Speaker, SpeakerRole, Transcript, TranscriptMode
 
 
@@ -104,13 +106,23 @@ class SpeakerChoice:
 
 
 @transaction.atomic
-def map_speakers(*, transcript: Transcript, choices: list[SpeakerChoice]) -> int:
-    """Save every speaker's choice in one transaction: all of them, or none if one is refused."""
+def map_speakers(*, transcript: Transcript, choices: list[SpeakerChoice], user: User | None = None) -> int:
+    """Save every speaker's choice in one transaction: all of them, or none if one is refused.
+    A change is one history entry (undone from Activity with the other speaker changes)."""
+    from .speakers import record_change, snapshot
+
+    locked = Transcript.objects.select_for_update(of=("self",)).get(pk=transcript.pk)
+    before = snapshot(locked)
     for choice in choices:
         if choice.speaker.transcript_id != transcript.pk:
             raise ValidationError("That speaker is not in this document.")
         choice.speaker.transcript = transcript
         map_speaker(speaker=choice.speaker, role=choice.role, participant=choice.participant)
+    if snapshot(locked) != before:
+        record_change(
+            transcript=transcript, user=user, action="map", before=before,
+            summary=f"changed who the speakers of “{transcript.title}” are",
+        )  # fmt: skip
     return len(choices)
 
 

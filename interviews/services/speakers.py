@@ -46,11 +46,29 @@ def _lock(transcript_id: int) -> Transcript:
     return transcript
 
 
-def _snapshot(transcript_id: int) -> dict[str, list[list[Any]]]:
-    """Every turn and speaker of a document as plain rows (two queries)."""
+def _snapshot(transcript_id: int) -> dict[str, list[Any]]:
+    """Every turn and speaker of a document as plain rows, and the participants linked to it
+    (three queries)."""
     turns = SpeakerTurn.objects.filter(transcript_id=transcript_id).order_by("index").values_list(*TURN_FIELDS)
     speakers = Speaker.objects.filter(transcript_id=transcript_id).order_by("pk").values_list(*SPEAKER_FIELDS)
-    return {"turns": [list(row) for row in turns], "speakers": [list(row) for row in speakers]}
+    linked = Transcript.participants.through.objects.filter(transcript_id=transcript_id).order_by("participant_id")
+    return {
+        "turns": [list(row) for row in turns],
+        "speakers": [list(row) for row in speakers],
+        "participants": list(linked.values_list("participant_id", flat=True)),
+    }
+
+
+def snapshot(transcript: Transcript) -> dict[str, list[Any]]:
+    """The document's turns, speakers and linked participants, for a change's history entry."""
+    return _snapshot(transcript.pk)
+
+
+def record_change(
+    *, transcript: Transcript, user: User | None, action: str, summary: str, before: dict[str, Any]
+) -> LogEntry:
+    """The history entry of a speaker change made outside this module (who the speakers are)."""
+    return _record(transcript=transcript, user=user, action=action, summary=summary, before=before)
 
 
 class _Turn:
@@ -263,6 +281,11 @@ def undo_speaker_change(entry: LogEntry) -> None:
         raise UndoRefused("The document of this change no longer exists.")
     before, after = entry.before or {}, entry.after or {}
     now = _snapshot(transcript.pk)
+    if now["speakers"] != after.get("speakers"):
+        raise UndoRefused(
+            f"The speakers of “{transcript.title}” were changed since (renamed, merged or given to someone "
+            "else); undo that first."
+        )
     if now["turns"] != after.get("turns"):
         raise UndoRefused(
             f"The turns of “{transcript.title}” were changed since (a later speaker change or a text "
@@ -275,9 +298,9 @@ def undo_speaker_change(entry: LogEntry) -> None:
     if any(row[1] in kept_labels for row in missing):
         raise UndoRefused(f"A speaker of “{transcript.title}” has the label this undo would bring back.")
     # People and protocol questions deleted since are left out (their links were cleared).
-    participants = set(
-        Participant.objects.filter(pk__in={row[3] for row in missing if row[3]}).values_list("pk", flat=True)
-    )
+    people = {row[3] for row in before.get("speakers", []) if row[3]} | set(before.get("participants", []))
+    kept_people = set(Participant.objects.filter(pk__in=people).values_list("pk", flat=True))
+    participants = kept_people
     questions = {row[7] for row in before.get("turns", []) if row[7]}
     questions = set(ProtocolQuestion.objects.filter(pk__in=questions).values_list("pk", flat=True))
     Speaker.objects.bulk_create(
@@ -298,6 +321,24 @@ def undo_speaker_change(entry: LogEntry) -> None:
         ]
     )  # fmt: skip
     Speaker.objects.filter(transcript_id=transcript.pk).exclude(pk__in=list(wanted)).delete()
+    # Who the speakers that stayed were (a "map" change alters only this), and the document's links.
+    changed = [
+        Speaker(pk=pk, role=wanted[pk][2], participant_id=wanted[pk][3] if wanted[pk][3] in kept_people else None)
+        for pk in present
+        if pk in wanted and list(present[pk]) != list(wanted[pk])
+    ]
+    if changed:
+        Speaker.objects.bulk_update(changed, ["role", "participant"])
+    if "participants" in before:
+        transcript_people = Transcript.participants.through.objects.filter(transcript_id=transcript.pk)
+        transcript_people.delete()
+        Transcript.participants.through.objects.bulk_create(
+            [
+                Transcript.participants.through(transcript_id=transcript.pk, participant_id=pk)
+                for pk in before["participants"]
+                if pk in kept_people
+            ]
+        )
 
 
 def sentence_starts(text: str, start: int, end: int) -> list[int]:

@@ -199,7 +199,7 @@ def document_speakers(request: HttpRequest, slug: str, transcript_uuid: UUID) ->
                     choices.append(services.SpeakerChoice(speaker, SpeakerRole.PARTICIPANT, participant))
                 elif choice in SpeakerRole.values:
                     choices.append(services.SpeakerChoice(speaker, choice, None))
-            services.map_speakers(transcript=transcript, choices=choices)
+            services.map_speakers(transcript=transcript, choices=choices, user=acting_user(request))
             messages.success(request, "Speakers saved.")
             return redirect("interviews:document_speakers", slug=slug, transcript_uuid=transcript.uuid)
         except ValidationError as exc:

@@ -91,3 +91,44 @@ def test_mapping_a_speaker_away_unlinks_the_participant_it_was(team: Team) -> No
     assert list(transcript.participants.all()) == [p4]
     map_speakers(transcript=transcript, choices=[SpeakerChoice(interviewer, SpeakerRole.INTERVIEWER, None)])
     assert not transcript.participants.exists()
+
+
+@pytest.mark.django_db
+def test_saving_who_the_speakers_are_is_in_the_history_and_undone_from_it(team: Team) -> None:
+    """“Save who they are” changed roles and participant links with no history entry: it could not be undone."""
+    from coding.models import LogEntry
+    from coding.services.history import UndoRefused, undo_last
+    from interviews.models import SpeakerTurn
+    from interviews.services.speakers import split_turn
+
+    transcript = import_transcript(study=team.study, filename="a.txt", data=TEXT, user=None).transcript
+    p3 = Participant.objects.create(study=team.study, label="P3")
+    respondent = Speaker.objects.get(transcript=transcript, label="Respondent")
+    interviewer = Speaker.objects.get(transcript=transcript, label="Interviewer")
+    url = reverse("interviews:document_speakers", args=[team.study.slug, transcript.uuid])
+    csrf_post(team.client("coder"), url, {
+        f"speaker-{interviewer.pk}": SpeakerRole.OTHER, f"speaker-{respondent.pk}": f"participant:{p3.uuid}",
+    })  # fmt: skip
+    entry = LogEntry.objects.get(object_type="speaker", action="map")
+    assert entry.user == team.coder and "changed who the speakers of “a” are" in entry.summary
+    assert list(transcript.participants.all()) == [p3]
+    undo_last(study=team.study, user=team.coder)
+    respondent.refresh_from_db()
+    interviewer.refresh_from_db()
+    assert (respondent.role, respondent.participant, interviewer.role) == (
+        SpeakerRole.PARTICIPANT, None, SpeakerRole.INTERVIEWER,
+    )  # fmt: skip
+    assert not transcript.participants.exists()
+    # Saving without a change writes nothing.
+    csrf_post(team.client("coder"), url, {
+        f"speaker-{interviewer.pk}": SpeakerRole.INTERVIEWER, f"speaker-{respondent.pk}": SpeakerRole.PARTICIPANT,
+    })  # fmt: skip
+    assert LogEntry.objects.filter(object_type="speaker", action="map").count() == 1
+    # An older turn change is not undone over a later change of who the speakers are.
+    turn = SpeakerTurn.objects.get(transcript=transcript, index=0)
+    split = split_turn(turn=turn, at=turn.start + 1, user=team.coder)
+    map_speakers(transcript=transcript, choices=[SpeakerChoice(respondent, SpeakerRole.OTHER)], user=team.owner)
+    from coding.services.history import undo_batch
+
+    with pytest.raises(UndoRefused, match="speakers of “a” were changed since"):
+        undo_batch(study=team.study, user=team.coder, batch=split.batch)
