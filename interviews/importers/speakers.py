@@ -692,6 +692,8 @@ class Resolution:
     sources: dict[str, list[str]]  # stored label → labels as written in the file
     occurrences: dict[str, int]  # stored label → labelled turns in the file (before joining)
     roles: dict[str, Role]  # stored label → role
+    joined: int = 0  # labelled paragraphs joined to the turn before them (same speaker)
+    joined_timed: int = 0  # of those, the ones whose own timestamp is not kept
 
 
 def _participant_target(detection: Detection, chosen: dict[str, str], participant_keys: frozenset[str]) -> str:
@@ -796,7 +798,18 @@ def resolve(detection: Detection, options: SpeakerOptions) -> Resolution:
     for label, role in roles.items():
         if role == "unknown":
             roles[label] = role_of(label_key(label))
-    return Resolution(join_consecutive(raw), mode, attributed, target_label, sources, occurrences, roles)
+    # Labelled paragraphs (not subtitle cues, which split one turn into many by design, and not
+    # unlabelled paragraphs) that the one joining rule makes part of the turn before them.
+    previous: str | None = None
+    joined = joined_timed = 0
+    for turn in raw:
+        if turn.speaker and turn.speaker == previous and turn.joiner == "\n" and not turn.unlabelled:
+            joined += 1
+            joined_timed += turn.start_ms is not None
+        previous = turn.speaker
+    resolution = Resolution(join_consecutive(raw), mode, attributed, target_label, sources, occurrences, roles)
+    resolution.joined, resolution.joined_timed = joined, joined_timed
+    return resolution
 
 
 def join_consecutive(turns: list[RawTurn]) -> list[RawTurn]:
@@ -971,6 +984,15 @@ def build_report(
             )
         else:
             doubts.append(f"{preamble_words:,} words before the first speaker label are kept without a speaker.")
+
+    if resolution.joined:
+        n, timed = resolution.joined, resolution.joined_timed
+        doubts.append(
+            f"{n:,} labelled paragraph{'s' if n != 1 else ''} followed a paragraph of the same speaker and "
+            f"{'were' if n != 1 else 'was'} joined to it as one turn"
+            + (f"; {timed:,} of their timestamps {'are' if timed != 1 else 'is'} not kept" if timed else "")
+            + "."
+        )
 
     detected = list(detection.conventions)
     if detection.participant_label:

@@ -669,3 +669,23 @@ def test_reflow_of_forty_thousand_wrapped_lines() -> None:
     assert len(paragraphs) == 20_000
     assert paragraphs[7] == f"{sentence[:-1]}-known check number 7 before the model went live."
     assert words(text) == words("\n".join(lines).replace("well-\n", "well-"))
+
+
+def test_joined_paragraphs_of_one_speaker_are_said_with_the_timestamps_they_lose() -> None:
+    """One rule joins consecutive paragraphs of one speaker into one turn; the exploratory session
+    found the second paragraph's time silently gone. The report says so."""
+    text = (
+        "Maria Lopez  0:03\nHow do you explain models?\n\n"
+        "Dana Cole  0:31\nWith SHAP plots.\n\n"
+        "Dana Cole  0:58\nAnd sometimes with counterfactuals.\n\n"
+        "Maria Lopez  1:20\nWho reads them?\n\n"
+        "Dana Cole  1:35\nThe risk team.\n"
+    )
+    parsed = parse_document("otter.txt", text.encode(), max_bytes=10**6)
+    assert [t.start_ms for t in parsed.turns] == [3000, 31000, 80000, 95000]
+    assert (
+        "1 labelled paragraph followed a paragraph of the same speaker and was joined to it as one turn; 1 of their timestamps is not kept."
+        in parsed.report.doubts
+    )
+    plain = parse_document("plain.txt", text.replace("Dana Cole  0:58\n", "").encode(), max_bytes=10**6)
+    assert not any("joined" in doubt for doubt in plain.report.doubts)
