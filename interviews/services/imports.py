@@ -290,13 +290,15 @@ def remembered_speakers(study: Study) -> dict[str, tuple[str, Participant | None
     """Who each speaker label was in the study's documents so far, by label key, the latest
     document's choice winning: a researcher who said once that “Maria Lopez” is the interview
     team does not say it again for every file of hers."""
+    people = {p.pk: p for p in Participant.objects.filter(study=study)}
     remembered: dict[str, tuple[str, Participant | None]] = {}
-    for speaker in (
+    # Plain rows, not model instances: a large study has thousands of speakers, read per import.
+    for label, role, participant_id in (
         Speaker.objects.filter(transcript__study=study)
-        .select_related("participant")
         .order_by("transcript__created_at", "transcript_id", "pk")
+        .values_list("label", "role", "participant_id")
     ):
-        remembered[label_key(speaker.label)] = (speaker.role, speaker.participant)
+        remembered[label_key(label)] = (role, people.get(participant_id) if participant_id else None)
     return remembered
 
 
