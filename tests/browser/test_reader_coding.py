@@ -35,7 +35,7 @@ def test_select_with_mouse_create_code_and_apply_with_keyboard(page: Any, live_s
     speech = "We show SHAP values first, then a counterfactual explanation."
     at = speech.index("SHAP values")
     drag_select(page, 1, at, at + len("SHAP values"))
-    page.wait_for_selector("#coding-popover:not([hidden])")
+    expect(page.locator("#code-filter")).to_be_focused()
     page.keyboard.type("Explanation method")
     page.keyboard.press("Enter")  # "Create code …" is the only option
     page.wait_for_selector(".coding-bar")
@@ -47,7 +47,7 @@ def test_select_with_mouse_create_code_and_apply_with_keyboard(page: Any, live_s
     # coding into one; then a second code by type-ahead.
     at2 = speech.index("values first")
     drag_select(page, 1, at2, at2 + len("values first"))
-    page.wait_for_selector("#coding-popover:not([hidden])")
+    expect(page.locator("#code-filter")).to_be_focused()
     page.keyboard.press("1")
     expect(page.locator("#reader-status")).to_contain_text("joined with 1 of your overlapping codings")
     expect(page.locator(".coding-bar")).to_have_count(1)
@@ -55,6 +55,7 @@ def test_select_with_mouse_create_code_and_apply_with_keyboard(page: Any, live_s
     page.reload()
     page.wait_for_selector("#transcript[data-ready]")
     drag_select(page, 3, 0, len("Mostly"))
+    expect(page.locator("#code-filter")).to_be_focused()  # typed before the picker opens, "t" is a shortcut
     page.keyboard.type("tru")
     page.locator("#code-options li", has_text="Trust").first.click()
     expect(page.locator(".coding-bar")).to_have_count(2)
@@ -71,6 +72,7 @@ def test_code_whole_turn_then_remove_from_panel(page: Any, live_server: Any, tea
     page.reload()
     page.wait_for_selector("#transcript[data-ready]")
     page.locator("#turn-3 .code-turn").click()
+    expect(page.locator("#code-filter")).to_be_focused()
     page.keyboard.type("Distr")
     page.keyboard.press("Enter")
     page.wait_for_selector(".coding-bar")
@@ -101,6 +103,7 @@ def test_offsets_after_emoji_are_code_points(page: Any, live_server: Any, team: 
     at = page.evaluate("document.querySelector('#turn-0 .turn-text').textContent.indexOf('SHAP')")
     assert at == transcript.text[transcript.turns.get(index=0).start :].index("SHAP") + 2
     drag_select(page, 0, at, at + 4)
+    expect(page.locator("#code-filter")).to_be_focused()  # typed before the picker opens, "t" is a shortcut
     page.keyboard.type("Meth")
     page.keyboard.press("Enter")
     page.wait_for_selector(".coding-bar")
@@ -130,7 +133,7 @@ def test_keyboard_only_selection_and_coding(page: Any, live_server: Any, team: T
     for _ in range(2):
         page.keyboard.press("Control+Shift+ArrowRight")  # "We show"
     page.keyboard.press("Enter")
-    page.wait_for_selector("#coding-popover:not([hidden])")
+    expect(page.locator("#code-filter")).to_be_focused()
     page.keyboard.type("expl")
     page.keyboard.press("Enter")
     expect(page.locator(".coding-bar")).to_have_count(1)
@@ -166,7 +169,7 @@ def test_selection_across_turns(page: Any, live_server: Any, team: Team) -> None
     page.mouse.down()
     page.mouse.move(box["x2"], box["y2"], steps=8)
     page.mouse.up()
-    page.wait_for_selector("#coding-popover:not([hidden])")
+    expect(page.locator("#code-filter")).to_be_focused()
     page.keyboard.type("Sequence")
     page.keyboard.press("Enter")
     expect(page.locator(".coding-bar")).to_have_count(1)

@@ -231,6 +231,7 @@ def test_c_opens_the_picker_on_the_turn_or_the_selection(page: Any, live_server:
     expect(picker).to_be_hidden()
     assert _active(page)["turn"] == 1 and _active(page)["cls"] == "turn-text"  # focus came back
     page.keyboard.press("c")
+    expect(page.locator("#code-filter")).to_be_focused()
     page.keyboard.type("expl")
     page.keyboard.press("Enter")
     expect(page.locator(".coding-bar")).to_have_count(1)
@@ -318,6 +319,7 @@ def test_selection_across_turns_does_not_paint_the_next_speaker_label(page: Any,
     expect(page.locator("#coding-popover")).to_be_visible()
     # The browser's own selection does not paint the label either: labels are not selectable.
     assert page.evaluate("getComputedStyle(document.querySelector('#turn-2 .turn-meta')).userSelect") == "none"
+    expect(page.locator("#code-filter")).to_be_focused()
     page.keyboard.type("Sequence")
     page.keyboard.press("Enter")
     expect(page.locator(".coding-bar")).to_have_count(1)
@@ -369,6 +371,7 @@ def test_a_selection_ending_on_the_next_label_stops_at_the_speech(page: Any, liv
     page.mouse.move(box["x2"], box["y2"], steps=8)
     page.mouse.up()
     expect(page.locator("#coding-popover")).to_be_visible()
+    expect(page.locator("#code-filter")).to_be_focused()
     page.keyboard.type("Sequence")
     page.keyboard.press("Enter")
     expect(page.locator(".coding-bar")).to_have_count(1)
@@ -420,6 +423,7 @@ def test_each_turn_has_an_accessible_summary_of_its_codings(page: Any, live_serv
     expect(page.locator("#turn-0 .turn-text")).to_have_accessible_description("")
     # It follows changes: code turn 0 and the summary says so.
     page.locator("#turn-0 .code-turn").click()
+    expect(page.locator("#code-filter")).to_be_focused()
     page.keyboard.type("Trust")
     page.keyboard.press("Enter")
     expect(page.locator("#turn-0 .turn-text")).to_have_accessible_description("Coded: Trust")
