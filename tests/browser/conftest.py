@@ -83,19 +83,26 @@ def settled(page: Any) -> None:
 
 def drag_select(page: Any, turn_index: int, start: int, end: int) -> None:
     """Drag the mouse across characters [start, end) (UTF-16 units) of a reader turn's text."""
+    drag_between(page, (turn_index, start), (turn_index, end - 1))
+
+
+def drag_between(page: Any, first: tuple[int, int], last: tuple[int, int]) -> None:
+    """Drag the mouse from the character at (turn, offset) `first` to the one at `last` (UTF-16
+    units into each turn's text), both included: a selection that may cross turns."""
     box = page.evaluate(
-        """([index, start, end]) => {
-            const node = document.querySelector(`#turn-${index} .turn-text`).firstChild;
-            const range = document.createRange();
-            range.setStart(node, start); range.setEnd(node, start + 1);
-            const a = range.getBoundingClientRect();
-            range.setStart(node, end - 1); range.setEnd(node, end);
-            const b = range.getBoundingClientRect();
-            return {x1: a.left + 1, y1: a.top + a.height / 2, x2: b.right - 1, y2: b.top + b.height / 2};
+        """([[i, a], [j, b]]) => {
+            const at = (index, offset) => {
+                const node = document.querySelector(`#turn-${index} .turn-text`).firstChild;
+                const range = document.createRange();
+                range.setStart(node, offset); range.setEnd(node, offset + 1);
+                return range.getBoundingClientRect();
+            };
+            const r1 = at(i, a), r2 = at(j, b);
+            return {x1: r1.left + 1, y1: r1.top + r1.height / 2, x2: r2.right - 1, y2: r2.top + r2.height / 2};
         }""",
-        [turn_index, start, end],
+        [list(first), list(last)],
     )
     page.mouse.move(box["x1"], box["y1"])
     page.mouse.down()
-    page.mouse.move(box["x2"], box["y2"], steps=5)
+    page.mouse.move(box["x2"], box["y2"], steps=8)
     page.mouse.up()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from coding.models import Code, Coding
 from interviews.services.imports import import_transcript
-from tests.browser.conftest import drag_select, login
+from tests.browser.conftest import drag_between, drag_select, login
 from tests.conftest import Team
 
 TEXT = (
@@ -155,20 +155,7 @@ def test_keyboard_only_selection_and_coding(page: Any, live_server: Any, team: T
 @pytest.mark.django_db(transaction=True)
 def test_selection_across_turns(page: Any, live_server: Any, team: Team) -> None:
     transcript = _open_reader(page, live_server, team)
-    box = page.evaluate(
-        """() => {
-            const first = document.querySelector('#turn-1 .turn-text').firstChild;
-            const last = document.querySelector('#turn-2 .turn-text').firstChild;
-            const a = document.createRange(); a.setStart(first, 37); a.setEnd(first, 38);
-            const b = document.createRange(); b.setStart(last, 8); b.setEnd(last, 9);
-            const r1 = a.getBoundingClientRect(), r2 = b.getBoundingClientRect();
-            return {x1: r1.left + 1, y1: r1.top + r1.height / 2, x2: r2.right - 1, y2: r2.top + r2.height / 2};
-        }"""
-    )
-    page.mouse.move(box["x1"], box["y1"])
-    page.mouse.down()
-    page.mouse.move(box["x2"], box["y2"], steps=8)
-    page.mouse.up()
+    drag_between(page, (1, 37), (2, 8))
     expect(page.locator("#code-filter")).to_be_focused()
     page.keyboard.type("Sequence")
     page.keyboard.press("Enter")

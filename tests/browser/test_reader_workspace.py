@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from coding.models import Code, Coding, Memo
 from interviews.models import Speaker, Transcript
 from interviews.services.imports import import_transcript
-from tests.browser.conftest import drag_select, login
+from tests.browser.conftest import drag_between, drag_select, login
 from tests.conftest import Team
 
 TEXT = (
@@ -302,20 +302,7 @@ def test_picker_is_beside_the_selection_and_in_the_viewport(
 def test_selection_across_turns_does_not_paint_the_next_speaker_label(page: Any, live_server: Any, team: Team) -> None:
     transcript = _import(team)
     _open(page, live_server, team, transcript)
-    box = page.evaluate(
-        """() => {
-            const first = document.querySelector('#turn-1 .turn-text').firstChild;
-            const last = document.querySelector('#turn-2 .turn-text').firstChild;
-            const a = document.createRange(); a.setStart(first, 37); a.setEnd(first, 38);
-            const b = document.createRange(); b.setStart(last, 8); b.setEnd(last, 9);
-            const r1 = a.getBoundingClientRect(), r2 = b.getBoundingClientRect();
-            return {x1: r1.left + 1, y1: r1.top + r1.height / 2, x2: r2.right - 1, y2: r2.top + r2.height / 2};
-        }"""
-    )
-    page.mouse.move(box["x1"], box["y1"])
-    page.mouse.down()
-    page.mouse.move(box["x2"], box["y2"], steps=8)
-    page.mouse.up()
+    drag_between(page, (1, 37), (2, 8))
     expect(page.locator("#coding-popover")).to_be_visible()
     # The browser's own selection does not paint the label either: labels are not selectable.
     assert page.evaluate("getComputedStyle(document.querySelector('#turn-2 .turn-meta')).userSelect") == "none"
