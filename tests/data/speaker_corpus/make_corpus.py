@@ -18,28 +18,12 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from tests.data.pdf_bytes import write_pdf
+from tests.data.transcripts.make_samples import DOCX_CONTENT_TYPES, DOCX_RELS, ODT_MANIFEST
 
 HERE = Path(__file__).resolve().parent
 _ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 
 # --- Word -----------------------------------------------------------------------------------------
-
-_DOCX_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/word/document.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
-    "</Types>"
-)
-_DOCX_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" '
-    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-    'Target="word/document.xml"/></Relationships>'
-)
 
 
 def _zip(members: Sequence[tuple[str, str]], *, stored_first: bool = False) -> bytes:
@@ -61,6 +45,18 @@ def _docx_run(text: str, bold: bool = False) -> str:
     return runs
 
 
+def _docx_package(body_xml: str) -> bytes:
+    """A Word file (fixed zip dates) whose document body is `body_xml`."""
+    document = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{body_xml}<w:sectPr/></w:body></w:document>"
+    )
+    return _zip(
+        [("[Content_Types].xml", DOCX_CONTENT_TYPES), ("_rels/.rels", DOCX_RELS), ("word/document.xml", document)]
+    )
+
+
 def docx(paragraphs: Sequence[str], *, bold_labels: bool = False) -> bytes:
     """One Word paragraph per item ("" is an empty paragraph). With bold_labels, a leading
     `Label:` is a bold run of its own, as people format transcripts in Word."""
@@ -72,14 +68,7 @@ def docx(paragraphs: Sequence[str], *, bold_labels: bool = False) -> bytes:
         else:
             runs = _docx_run(paragraph)
         body.append(f"<w:p>{runs}</w:p>")
-    document = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-        f"<w:body>{''.join(body)}<w:sectPr/></w:body></w:document>"
-    )
-    return _zip(
-        [("[Content_Types].xml", _DOCX_CONTENT_TYPES), ("_rels/.rels", _DOCX_RELS), ("word/document.xml", document)]
-    )
+    return _docx_package("".join(body))
 
 
 def docx_table(title: str, rows: Sequence[tuple[str, str]]) -> bytes:
@@ -89,25 +78,10 @@ def docx_table(title: str, rows: Sequence[tuple[str, str]]) -> bytes:
         return f"<w:tc><w:p>{_docx_run(text)}</w:p></w:tc>"
 
     table = "<w:tbl>" + "".join(f"<w:tr>{cell(who)}{cell(said)}</w:tr>" for who, said in rows) + "</w:tbl>"
-    document = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-        f"<w:body><w:p>{_docx_run(title)}</w:p>{table}<w:sectPr/></w:body></w:document>"
-    )
-    return _zip(
-        [("[Content_Types].xml", _DOCX_CONTENT_TYPES), ("_rels/.rels", _DOCX_RELS), ("word/document.xml", document)]
-    )
+    return _docx_package(f"<w:p>{_docx_run(title)}</w:p>{table}")
 
 
 # --- OpenDocument ---------------------------------------------------------------------------------
-
-_ODT_MANIFEST = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-    '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>'
-    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-    "</manifest:manifest>"
-)
 
 
 def odt(paragraphs: Sequence[str]) -> bytes:
@@ -131,7 +105,7 @@ def odt(paragraphs: Sequence[str]) -> bytes:
     return _zip(
         [
             ("mimetype", "application/vnd.oasis.opendocument.text"),
-            ("META-INF/manifest.xml", _ODT_MANIFEST),
+            ("META-INF/manifest.xml", ODT_MANIFEST),
             ("content.xml", content),
         ],
         stored_first=True,
