@@ -499,13 +499,7 @@
       const coding = codings.get(el.dataset.coding);
       const code = coding && codes.get(coding.code);
       if (!code) return;
-      const head = document.createElement("div");
-      const swatch = document.createElement("span");
-      swatch.className = "swatch";
-      swatch.style.background = code.colour;
-      const name = document.createElement("strong");
-      name.textContent = code.name;
-      head.append(swatch, name);
+      const head = codeHead(code);
       const meta = document.createElement("div");
       meta.className = "tip-hint";
       const coder = config.coders[coding.coder];
@@ -947,20 +941,27 @@
     for (const article of memoArticles(oldId)) article.dataset.coding = newId;
   }
 
-  function panelItem(coding) {
-    const code = codes.get(coding.code);
-    const li = document.createElement("li");
+  // A code's colour swatch and name (as text), in a <div>: the tooltip's and the panel's heading.
+  function codeHead(code) {
     const head = document.createElement("div");
     const swatch = document.createElement("span");
     swatch.className = "swatch";
     swatch.style.background = code.colour;
     const name = document.createElement("strong");
     name.textContent = code.name;
+    head.append(swatch, name);
+    return head;
+  }
+
+  function panelItem(coding) {
+    const code = codes.get(coding.code);
+    const li = document.createElement("li");
+    const head = codeHead(code);
     const meta = document.createElement("span");
     meta.className = "muted";
     const when = new Date(coding.at);
     meta.textContent = ` · ${config.coders[coding.coder] || "someone"} · ${when.toLocaleString()}${coding.review ? " · needs review" : ""}`;
-    head.append(swatch, name, meta);
+    head.append(meta);
     const excerpt = document.createElement("div");
     excerpt.className = "excerpt";
     excerpt.textContent = textOf(coding.start, coding.end);

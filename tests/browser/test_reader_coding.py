@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from coding.models import Code, Coding
 from interviews.services.imports import import_transcript
-from tests.browser.conftest import drag_between, drag_select, login
+from tests.browser.conftest import drag_select, login
 from tests.conftest import Team
 
 TEXT = (
@@ -148,20 +148,4 @@ def test_keyboard_only_selection_and_coding(page: Any, live_server: Any, team: T
     expect(page.locator(".coding-bar")).to_have_count(2)
     second = Coding.objects.exclude(pk=coding.pk).get()
     assert transcript.text[second.start : second.end] == "Mostly"
-    assert page.js_errors == []
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_selection_across_turns(page: Any, live_server: Any, team: Team) -> None:
-    transcript = _open_reader(page, live_server, team)
-    drag_between(page, (1, 37), (2, 8))
-    expect(page.locator("#code-filter")).to_be_focused()
-    page.keyboard.type("Sequence")
-    page.keyboard.press("Enter")
-    expect(page.locator(".coding-bar")).to_have_count(1)
-    coding = Coding.objects.get(transcript=transcript)
-    first, second = transcript.turns.get(index=1), transcript.turns.get(index=2)
-    assert coding.start == first.start + 37 and coding.end == second.start + 9
-    assert transcript.text[coding.start : coding.end].endswith("Interviewer: Does that")
     assert page.js_errors == []

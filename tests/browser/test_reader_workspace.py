@@ -314,6 +314,7 @@ def test_selection_across_turns_does_not_paint_the_next_speaker_label(page: Any,
     first, second = transcript.turns.get(index=1), transcript.turns.get(index=2)
     # Both ends lie in speech; the coding is allowed across the turns ...
     assert coding.start == first.start + 37 and coding.end == second.start + 9
+    assert transcript.text[coding.start : coding.end].endswith("Interviewer: Does that")
     # ... but painted as one highlight per turn: never over the next speaker's label.
     painted = page.evaluate(
         """(id) => {
