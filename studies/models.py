@@ -123,6 +123,9 @@ class Invitation(models.Model):
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
+    # The task could not be handed to the task service (broker unreachable); the job and its
+    # file are kept and it is sent again when the service is back (`sweep_jobs`) or by hand.
+    WAITING = "waiting", "Waiting for the task service"
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
@@ -160,10 +163,19 @@ class Job(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the task was last handed to the task service (None: never, or that failed).
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # A running task touches this every few seconds; a stale heartbeat means its worker died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # How many times a worker has started this job (a died worker's job is started again).
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["study", "kind", "-created_at"])]
+        indexes = [
+            models.Index(fields=["study", "kind", "-created_at"]),
+            models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status}"
