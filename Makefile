@@ -6,12 +6,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup test lint typecheck migrations-check deploy-check worker clean help
+.PHONY: run setup test faults lint typecheck migrations-check deploy-check worker clean help
 
 help:
 	@echo "make run    - set up (virtualenv, packages, database, demo studies) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - lint, type-check, migration check, deploy check and the test suite"
 	@echo "make worker - a Celery worker (needs CELERY_BROKER_URL)"
+	@echo "make faults - the fault suite: kills workers, stops the broker, restarts PostgreSQL (needs PostgreSQL and Redis)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || "$$(scripts/find-python.sh)" -m venv $(VENV)
@@ -51,6 +52,9 @@ deploy-check: $(VENV)/.installed
 
 test: $(VENV)/.installed node_modules/.installed lint typecheck migrations-check deploy-check
 	$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+faults: $(VENV)/.installed
+	$(VENV)/bin/pytest -m faults tests/faults -p no:xdist $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules var/staticfiles
