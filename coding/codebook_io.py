@@ -11,6 +11,7 @@ import pandas as pd
 
 from interviews.importers import ImportFailure
 from interviews.importers.encoding import decode
+from studies.text import Removed, storable
 
 from .models import Code
 
@@ -43,8 +44,18 @@ def _split_path(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in re.split(r"\s*(?:>|/|::)\s*", text) if part.strip())
 
 
-def parse_csv(filename: str, data: bytes) -> list[PlannedCode]:
+def _text(filename: str, data: bytes, warnings: list[str] | None) -> str:
+    """The decoded file without the characters PostgreSQL cannot store; a warning if some were removed."""
     text, _ = decode(data, filename)
+    removed = Removed()
+    text = storable(text, removed)
+    if removed and warnings is not None:
+        warnings.append(removed.warning(filename))
+    return text
+
+
+def parse_csv(filename: str, data: bytes, warnings: list[str] | None = None) -> list[PlannedCode]:
+    text = _text(filename, data, warnings)
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:5000], delimiters=",;\t")
     except csv.Error:
@@ -77,9 +88,9 @@ def parse_csv(filename: str, data: bytes) -> list[PlannedCode]:
     return planned
 
 
-def parse_indented(filename: str, data: bytes) -> list[PlannedCode]:
+def parse_indented(filename: str, data: bytes, warnings: list[str] | None = None) -> list[PlannedCode]:
     """One code per line; deeper indentation (tabs or spaces) = child of the line above."""
-    text, _ = decode(data, filename)
+    text = _text(filename, data, warnings)
     planned: list[PlannedCode] = []
     stack: list[tuple[int, str]] = []
     for number, raw in enumerate(text.splitlines(), start=1):

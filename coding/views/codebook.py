@@ -254,7 +254,11 @@ def codebook_import(request: HttpRequest, slug: str) -> HttpResponse:
                 name, data = upload.name or "codebook.txt", upload.read(5 * 1024 * 1024 + 1)
                 if len(data) > 5 * 1024 * 1024:
                     raise ImportFailure(name, "is larger than 5 MB; a codebook is much smaller")
-            planned = parse_csv(name, data) if name.lower().endswith(".csv") else parse_indented(name, data)
+            warnings: list[str] = []
+            parse = parse_csv if name.lower().endswith(".csv") else parse_indented
+            planned = parse(name, data, warnings)
+            for warning in warnings:
+                messages.warning(request, warning)
             live = list(Code.objects.alive().filter(study=study))
             validate_plan(name, planned, set(code_paths(live).values()))
             if staged is not None and request.POST.get("action") == "apply":

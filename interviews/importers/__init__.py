@@ -6,6 +6,10 @@ extension. A file whose content is a different known binary format than its exte
 named .docx) is read as what it really is, with a warning; a .docx/.odt/.xlsx/.pdf whose content is
 not that format at all is refused with a message naming the file.
 
+Whatever goes wrong inside a reader is an ImportFailure naming the file: a damaged or hostile file
+never surfaces as "Internal error: ValueError" nor stops a batch. Characters PostgreSQL cannot store
+(NUL, lone surrogates) are removed with a warning (`studies.text`).
+
 Every format goes through the same speaker steps (see `speakers`): detection of labels, one speaker
 per person whatever the label's spacing or case, attribution of unlabelled paragraphs, renames,
 and one turn for consecutive turns of one speaker. `ParsedDocument.report` says what was found.
@@ -14,9 +18,13 @@ and one turn for consecutive turns of one speaker. `ParsedDocument.report` says 
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import PurePath
+
+from studies.text import Removed, storable
 
 from . import formats, safety, speakers
 from .base import ImportFailure, ImportReport, ParsedDocument, ParsedTurn, RawTurn, SpeakerOptions, SpeakerSummary
@@ -46,6 +54,15 @@ READERS: dict[str, Reader] = {
 }
 SUPPORTED_EXTENSIONS = sorted({"txt", "md", "html", "htm", "vtt", "srt", "csv", "xlsx", "docx", "odt", "pdf"})
 BINARY_FORMATS = {"docx": "Word document", "odt": "OpenDocument text", "xlsx": "Excel workbook", "pdf": "PDF"}
+FORMAT_NAMES = {
+    "txt": "a text file", "text": "a text file", "md": "a Markdown file", "markdown": "a Markdown file",
+    "html": "an HTML page", "htm": "an HTML page", "vtt": "a WebVTT subtitle file", "srt": "an SRT subtitle file",
+    "csv": "a CSV table", "xlsx": "an Excel workbook", "docx": "a Word document", "odt": "an OpenDocument text",
+    "pdf": "a PDF",
+}  # fmt: skip
+MAX_ERROR_DETAIL = 160
+
+logger = logging.getLogger(__name__)
 
 
 def sniff(data: bytes) -> str | None:
@@ -112,7 +129,36 @@ def parse_document(
         raise ImportFailure(filename, "is empty")
     safety.check_size(data, filename, max_bytes)
     kind, warnings = choose_format(filename, data)
+    try:
+        return _parse(filename, data, kind, warnings, options)
+    except ImportFailure:
+        raise
+    except Exception as exc:  # RecursionError and MemoryError included
+        # A parser library's own exception on a damaged or hostile file (ValueError, KeyError,
+        # struct.error, ...): the user learns which file, and the batch goes on.
+        logger.warning("Could not read %s as %s", filename, kind, exc_info=True)
+        detail = f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
+        if len(detail) > MAX_ERROR_DETAIL:
+            detail = detail[: MAX_ERROR_DETAIL - 1] + "…"
+        raise ImportFailure(
+            filename,
+            f"could not be read as {FORMAT_NAMES.get(kind, kind)}; the file is damaged or uses something the "
+            f"importer does not understand ({detail})",
+        ) from exc
+
+
+def _parse(filename: str, data: bytes, kind: str, warnings: list[str], options: SpeakerOptions) -> ParsedDocument:
     source = READERS[kind](data, filename)
+    warnings = [*warnings, *source.warnings]
+    removed = Removed()
+    if source.text is not None:
+        source.text = storable(source.text, removed)
+    for turn in source.turns or []:
+        turn.text = storable(turn.text, removed)
+        turn.speaker = storable(turn.speaker, removed) if turn.speaker else turn.speaker
+    if removed:
+        warnings.append(removed.warning(filename))
+    options = replace(options, renames={k: storable(v) for k, v in options.renames.items()})
     if source.text is not None:
         detection = speakers.detect_turns(
             source.text, participant_labels=options.participant_labels, paragraph_lines=source.paragraph_lines

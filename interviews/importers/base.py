@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from studies.text import storable
+
 
 class ImportFailure(Exception):
-    """A file that cannot be imported. The message names the file and the problem, for people."""
+    """A file that cannot be imported. The message names the file and the problem, for people.
+
+    It is stored (a job's error), and a problem may quote the file: characters that cannot be
+    stored are left out of it."""
 
     def __init__(self, filename: str, problem: str) -> None:
-        self.filename = filename
-        self.problem = problem
+        self.filename = filename = storable(filename)
+        self.problem = problem = storable(problem)
         super().__init__(f"{filename}: {problem}")
 
 

@@ -11,6 +11,7 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from html.parser import HTMLParser
 from xml.etree.ElementTree import Element
 
@@ -34,6 +35,73 @@ class Source:
     turns: list[RawTurn] | None = None
     convention: str = ""
     auto_participant: bool = True  # whether "auto" may attribute unlabelled speech to the participant
+    warnings: list[str] = dataclass_field(default_factory=list)  # counts in the file that were clamped, for the user
+
+
+# --- bounds on what a file's own counts can make us build ----------------------------------------
+
+# A document's text may be as long as a plain-text file could be. Zip-based formats expand, and an
+# ODT space count (`<text:s text:c="300000000"/>`) multiplies: a 400-byte file asked for 300 MB.
+MAX_TEXT_CHARS = 50 * 1024 * 1024
+MAX_REPEATED_SPACES = 1000  # one `<text:s>`; word processors write a few, never thousands
+MAX_XML_DEPTH = 200  # nested elements walked (Word and ODF nest some 10 to 30 deep)
+MAX_TABLE_COLUMNS = 64  # a transcript table has a speaker, a text and maybe two time columns
+MAX_TABLE_ROWS = 100_000  # rows read (empty ones too), some 30 times the turns of a long interview
+MAX_PDF_PAGES = 5000
+MAX_LABEL_CHARS = 200  # a speaker name, as `Speaker.label` stores it
+
+
+class _Text:
+    """The pieces of a document's text, with the running total checked against MAX_TEXT_CHARS."""
+
+    def __init__(self, filename: str, kind: str) -> None:
+        self.filename, self.kind = filename, kind
+        self.pieces: list[str] = []
+        self.size = 0
+        self.clamped = 0  # space runs shortened to MAX_REPEATED_SPACES
+        self.bad_counts = 0  # space counts that were no whole number
+
+    def append(self, piece: str) -> None:
+        self.size += len(piece)
+        if self.size > MAX_TEXT_CHARS:
+            raise ImportFailure(
+                self.filename,
+                f"would expand to more than {MAX_TEXT_CHARS:,} characters of text; "
+                f"refused as a possible decompression bomb",
+            )
+        self.pieces.append(piece)
+
+    def spaces(self, count: str | None) -> None:
+        """`<text:s text:c="...">`: a run of spaces whose length the file says."""
+        try:
+            n = int(count) if count is not None else 1
+        except ValueError:
+            self.bad_counts += 1
+            n = 1
+        if n > MAX_REPEATED_SPACES:
+            self.clamped += 1
+            n = MAX_REPEATED_SPACES
+        self.append(" " * max(n, 1))
+
+    def check_depth(self, depth: int) -> None:
+        if depth > MAX_XML_DEPTH:
+            raise ImportFailure(
+                self.filename, f"nests its elements more than {MAX_XML_DEPTH} deep; this is not a real {self.kind}"
+            )
+
+    def source(self) -> Source:
+        warnings = []
+        if self.clamped:
+            warnings.append(
+                f"{self.filename}: {self.clamped:,} run{'s' if self.clamped != 1 else ''} of spaces longer than "
+                f"{MAX_REPEATED_SPACES:,} {'were' if self.clamped != 1 else 'was'} shortened to {MAX_REPEATED_SPACES:,}."
+            )
+        if self.bad_counts:
+            warnings.append(
+                f"{self.filename}: {self.bad_counts:,} space count{'s' if self.bad_counts != 1 else ''} (text:c) "
+                f"{'were' if self.bad_counts != 1 else 'was'} not a whole number and read as one space."
+            )
+        return Source(text=normalise("".join(self.pieces)), paragraph_lines=True, warnings=warnings)
 
 
 # --- plain text and Markdown -------------------------------------------------------------------
@@ -101,9 +169,10 @@ def read_html(data: bytes, filename: str) -> Source:
 _CUE_TIME = re.compile(
     r"^\s*(?P<start>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<end>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"
 )
-_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
-_TAGS = re.compile(r"<[^>]*>")
-_CUE_SPEAKER = re.compile(r"^\s*(?:-\s*)?(?P<label>[^\W\d_][\w.'’\- ]{0,39}?)\s*:\s+(?P<rest>.+)$", re.DOTALL)
+# Possessive and bounded quantifiers: a cue of a million "<" or spaces is read in linear time.
+_VOICE = re.compile(rf"<v(?:\.[\w.-]++)?\s++([^<>]{{1,{MAX_LABEL_CHARS}}})>")
+_TAGS = re.compile(r"<[^<>]*+>")
+_CUE_SPEAKER = re.compile(r"^\s*+(?:-\s*+)?(?P<label>[^\W\d_][\w.'’\- ]{0,39}?)\s{0,20}+:\s++(?P<rest>.+)$", re.DOTALL)
 
 
 def _cue_ms(value: str) -> int | None:
@@ -232,7 +301,7 @@ def _rows_to_turns(rows: list[list[object]], filename: str) -> Source:
         raise ImportFailure(filename, "is empty")
     mapping = _map_columns([str(c) if c is not None else "" for c in rows[0]], filename)
     turns: list[RawTurn] = []
-    for row in rows[1:]:
+    for number, row in enumerate(rows[1:], start=2):
 
         def cell(field: str, row: list[object] = row) -> str:
             index = mapping.get(field)
@@ -243,7 +312,14 @@ def _rows_to_turns(rows: list[list[object]], filename: str) -> Source:
         text = cell("text")
         if not text:
             continue
-        turns.append(RawTurn(cell("speaker") or None, text, _table_ms(cell("start")), _table_ms(cell("end"))))
+        speaker = cell("speaker")
+        if len(speaker) > MAX_LABEL_CHARS:
+            raise ImportFailure(
+                filename,
+                f"has a speaker of {len(speaker):,} characters in row {number}; a speaker name has at most "
+                f"{MAX_LABEL_CHARS} (are the speaker and text columns swapped?)",
+            )
+        turns.append(RawTurn(speaker or None, text, _table_ms(cell("start")), _table_ms(cell("end"))))
     if not turns:
         raise ImportFailure(filename, "has a header but no rows with text")
     # A row with an empty speaker cell is an unlabelled paragraph; rows of one speaker join later.
@@ -254,7 +330,7 @@ def _table_ms(value: str) -> int | None:
     if not value:
         return None
     # Spreadsheets turn 00:12:31 into a time of day or a fraction of a day.
-    match = re.search(r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?", value)
+    match = re.search(r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d++)?", value[:100])
     return to_ms(match.group(0)) if match else to_ms(value)
 
 
@@ -265,11 +341,19 @@ def read_csv(data: bytes, filename: str) -> Source:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
+    rows: list[list[object]] = []
     try:
-        rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+        for number, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+            _check_table_row(number, filename)
+            if any(c.strip() for c in row[:MAX_TABLE_COLUMNS]):
+                rows.append(list(row[:MAX_TABLE_COLUMNS]))
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise ImportFailure(
+                filename, f"has a cell longer than {csv.field_size_limit():,} characters (or an unclosed quote)"
+            ) from exc
         raise ImportFailure(filename, f"is not a valid CSV file ({exc})") from exc
-    source = _rows_to_turns([r for r in rows if any(str(c).strip() for c in r)], filename)
+    source = _rows_to_turns(rows, filename)
     source.encoding = encoding
     return source
 
@@ -284,10 +368,25 @@ def read_xlsx(data: bytes, filename: str) -> Source:
         raise ImportFailure(filename, "is not a valid Excel workbook (the file is corrupt or truncated)") from exc
     try:
         sheet = workbook.worksheets[0]
-        rows = [list(r) for r in sheet.iter_rows(values_only=True) if any(c not in (None, "") for c in r)]
+        # The declared dimension (`<dimension ref="A1:XFD1048576"/>`) would make openpyxl pad every
+        # row to 16,384 cells and add empty rows up to row 1,048,576: only real rows and the first
+        # MAX_TABLE_COLUMNS columns are read.
+        sheet.reset_dimensions()  # type: ignore[union-attr]
+        rows = []
+        for number, row in enumerate(sheet.iter_rows(max_col=MAX_TABLE_COLUMNS, values_only=True), start=1):
+            _check_table_row(number, filename)
+            if any(c not in (None, "") for c in row):
+                rows.append(list(row))
     finally:
         workbook.close()
     return _rows_to_turns(rows, filename)
+
+
+def _check_table_row(number: int, filename: str) -> None:
+    if number > MAX_TABLE_ROWS:
+        raise ImportFailure(
+            filename, f"has more than {MAX_TABLE_ROWS:,} rows (empty rows included); a transcript table has far fewer"
+        )
 
 
 # --- Word (docx) ---------------------------------------------------------------------------------
@@ -297,7 +396,9 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _DOCX_SKIP = {f"{_W}del", f"{_W}moveFrom", f"{_W}instrText", f"{_W}delText", f"{_W}rPr", f"{_W}pPr"}
 
 
-def _docx_runs(element: Element, out: list[str]) -> None:
+def _docx_runs(element: Element, out: _Text, depth: int = 0) -> None:
+    # Table spans (gridSpan, vMerge) and other counts are never expanded: each cell's text is read once.
+    out.check_depth(depth)
     for child in element:
         tag = child.tag
         if tag in _DOCX_SKIP:
@@ -311,14 +412,10 @@ def _docx_runs(element: Element, out: list[str]) -> None:
         elif tag == f"{_W}noBreakHyphen":
             out.append("\u2011")
         elif tag == f"{_W}p":
-            _docx_paragraph(child, out)
+            _docx_runs(child, out, depth + 1)
+            out.append("\n")
         else:
-            _docx_runs(child, out)
-
-
-def _docx_paragraph(paragraph: Element, out: list[str]) -> None:
-    _docx_runs(paragraph, out)
-    out.append("\n")
+            _docx_runs(child, out, depth + 1)
 
 
 def read_docx(data: bytes, filename: str) -> Source:
@@ -329,10 +426,9 @@ def read_docx(data: bytes, filename: str) -> Source:
     body = root.find(f"{_W}body")
     if body is None:
         raise ImportFailure(filename, "is not a valid Word document (it has no body)")
-    out: list[str] = []
+    out = _Text(filename, "Word document")
     _docx_runs(body, out)
-    # One Word paragraph per line.
-    return Source(text=normalise("".join(out)), paragraph_lines=True)
+    return out.source()  # one Word paragraph per line
 
 
 # --- OpenDocument text (odt) ---------------------------------------------------------------------
@@ -343,7 +439,8 @@ _ODT_SKIP = {f"{_TEXT}tracked-changes", f"{_OFFICE}annotation", f"{_TEXT}note", 
 _ODT_BLOCKS = {f"{_TEXT}p", f"{_TEXT}h"}
 
 
-def _odt_inline(element: Element, out: list[str]) -> None:
+def _odt_inline(element: Element, out: _Text, depth: int) -> None:
+    out.check_depth(depth)
     if element.text:
         out.append(element.text)
     for child in element:
@@ -351,29 +448,32 @@ def _odt_inline(element: Element, out: list[str]) -> None:
         if tag in _ODT_SKIP:
             pass
         elif tag == f"{_TEXT}s":
-            out.append(" " * int(child.get(f"{_TEXT}c", "1") or 1))
+            out.spaces(child.get(f"{_TEXT}c"))
         elif tag == f"{_TEXT}tab":
             out.append("\t")
         elif tag == f"{_TEXT}line-break":
             out.append("\n")
         elif tag in _ODT_BLOCKS:
-            _odt_inline(child, out)
+            _odt_inline(child, out, depth + 1)
             out.append("\n")
         else:
-            _odt_inline(child, out)
+            _odt_inline(child, out, depth + 1)
         if child.tail:
             out.append(child.tail)
 
 
-def _odt_blocks(element: Element, out: list[str]) -> None:
+def _odt_blocks(element: Element, out: _Text, depth: int = 0) -> None:
+    # Repeated rows and columns (table:number-rows-repeated, number-columns-repeated) are never
+    # expanded: each cell's text is read once, however many times the file says it repeats.
+    out.check_depth(depth)
     for child in element:
         if child.tag in _ODT_SKIP:
             continue
         if child.tag in _ODT_BLOCKS:
-            _odt_inline(child, out)
+            _odt_inline(child, out, depth + 1)
             out.append("\n")
         else:
-            _odt_blocks(child, out)
+            _odt_blocks(child, out, depth + 1)
 
 
 def read_odt(data: bytes, filename: str) -> Source:
@@ -384,9 +484,9 @@ def read_odt(data: bytes, filename: str) -> Source:
     body = root.find(f"{_OFFICE}body/{_OFFICE}text")
     if body is None:
         raise ImportFailure(filename, "is not an OpenDocument text (it has no text body)")
-    out: list[str] = []
+    out = _Text(filename, "OpenDocument text")
     _odt_blocks(body, out)
-    return Source(text=normalise("".join(out)), paragraph_lines=True)
+    return out.source()
 
 
 # --- PDF -----------------------------------------------------------------------------------------
@@ -403,6 +503,10 @@ def read_pdf(data: bytes, filename: str) -> Source:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             raise ImportFailure(filename, "is an encrypted PDF; remove the password and import it again")
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise ImportFailure(
+                filename, f"has {len(reader.pages):,} pages; a transcript of over {MAX_PDF_PAGES:,} pages is refused"
+            )
         pages = [page.extract_text() or "" for page in reader.pages]
     except ImportFailure:
         raise
@@ -433,7 +537,9 @@ _SPACE_RUNS = re.compile(r"[ \t]{2,}+")
 _SENTENCE_END = tuple('.?!…:"”»)')
 _BULLETS = ("• ", "· ", "– ", "- ", "* ", "▪ ", "◦ ")
 _WORDS = re.compile(r"[^\W\d_]+")
-_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+# Only from the start of a word, possessively: tried from every letter of a long word, the pattern
+# rescanned the rest of it each time (20,000 letters took 10 s).
+_HYPHENATED = re.compile(r"(?<![^\W\d_])[^\W\d_]++(?:-[^\W\d_]++)++")
 _LAST_FRAGMENT = re.compile(r"([^\W\d_]+)-$")
 _FIRST_FRAGMENT = re.compile(r"^[^\W\d_]+")
 

@@ -155,13 +155,15 @@ _LEAD = _ts_group("lead")
 _TRAIL = rf"(?:\[(?P<trailb>{TIME})\]|\((?P<trailp>{TIME})\))"
 _PLAIN_LABEL = rf"(?P<plain>{_LETTER}[\w.'’\- ]{{0,39}}?)"
 
+# Every quantifier after the lazy label is possessive and bounded: `\s*` there was retried for each
+# of the label's 40 lengths over a run of spaces (40 passes over a line of a million spaces).
 _LINE = re.compile(
     rf"""^\s*+(?:{_LEAD}\s*+[-–—]?\s*+)?
     (?:
         \*\*(?P<bold>[^*\n]{{1,40}}?)\*\*\s*+:
       | \*\*(?P<bold2>[^*\n]{{1,40}}?):\*\*
       | \[(?P<bracket>{_LETTER}[^\]\n]{{0,39}})\]\s*+:?
-      | {_PLAIN_LABEL}\s*(?:{_TRAIL}\s*+)?:(?!//|\d)
+      | {_PLAIN_LABEL}\s{{0,20}}+(?:{_TRAIL}\s*+)?:(?!//|\d)
     )
     \s*+(?P<rest>.*)$""",
     re.VERBOSE,

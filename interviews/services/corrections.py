@@ -10,18 +10,31 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from dataclasses import dataclass
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
+from studies.text import Removed, storable
 
 from ..importers.canonical import normalise
 from ..models import SpeakerTurn, Transcript
 
 MAX_LOGGED_TEXT = 1_000_000
+# SequenceMatcher's work is the (old element, equal new element) pairs it visits, again on every
+# recursion: quadratic for a run of one character or of one repeated line (1M spaces pasted into
+# a 195 KB text took 21 s). One correction may visit this many pairs (about 2 s); past the budget,
+# or past MAX_DIFF_ELEMENTS elements, a changed region stays one replaced block: its codings are
+# flagged for review and none is lost.
+DIFF_BUDGET = 10_000_000
+MAX_DIFF_ELEMENTS = 1_000_000
+_LINES = re.compile(r"[^\n]*\n|[^\n]+")
+_WORDS = re.compile(r"\s+|\S+")
 
 
 @dataclass(frozen=True)
@@ -43,25 +56,160 @@ class StaleVersion(Exception):
 
 
 def diff_blocks(old: str, new: str) -> list[Block]:
-    """Character-level opcodes, computed line by line first so long transcripts stay fast."""
-    old_lines = old.splitlines(keepends=True)
-    new_lines = new.splitlines(keepends=True)
-    old_pos = [0]
-    for line in old_lines:
-        old_pos.append(old_pos[-1] + len(line))
-    new_pos = [0]
-    for line in new_lines:
-        new_pos.append(new_pos[-1] + len(line))
-    blocks: list[Block] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
-        o1, o2, n1, n2 = old_pos[i1], old_pos[i2], new_pos[j1], new_pos[j2]
-        if tag != "replace":
-            blocks.append(Block(tag, o1, o2, n1, n2))
-            continue
-        # Within changed lines, find the characters that really changed.
-        for sub, a1, a2, b1, b2 in SequenceMatcher(None, old[o1:o2], new[n1:n2], autojunk=False).get_opcodes():
-            blocks.append(Block(sub, o1 + a1, o1 + a2, n1 + b1, n1 + b2))
-    return blocks
+    """Character-level opcodes, in bounded time (see DIFF_BUDGET).
+
+    The common start and end are found directly. The rest is compared line by line: lines found
+    once on each side anchor the comparison (the "patience" diff), and between two anchors lines
+    are paired one to one when both sides have as many, else matched by SequenceMatcher. Changed
+    lines are then compared word by word, changed words character by character."""
+    diff = _Diff(old, new)
+    diff.region(0, len(old), 0, len(new), level=LINES)
+    return diff.blocks
+
+
+LINES, WORDS, CHARACTERS, WHOLE = range(4)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the common start of `a` and `b`: a binary search comparing slices (in C)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+@dataclass
+class _Diff:
+    old: str
+    new: str
+    budget: int = DIFF_BUDGET
+    blocks: list[Block] = field(default_factory=list)
+
+    def add(self, tag: str, o1: int, o2: int, n1: int, n2: int) -> None:
+        last = self.blocks[-1] if self.blocks else None
+        if tag == "equal" and last is not None and last.tag == "equal" and last.old_end == o1 and last.new_end == n1:
+            self.blocks[-1] = Block("equal", last.old_start, o2, last.new_start, n2)
+        elif o2 > o1 or n2 > n1:
+            self.blocks.append(Block(tag, o1, o2, n1, n2))
+
+    def region(self, o1: int, o2: int, n1: int, n2: int, *, level: int) -> None:
+        """Compare old[o1:o2] with new[n1:n2], at `level` once their common ends are set apart."""
+        a, b = self.old[o1:o2], self.new[n1:n2]
+        head = _common_prefix(a, b)
+        tail = _common_prefix(a[head:][::-1], b[head:][::-1])
+        self.add("equal", o1, o1 + head, n1, n1 + head)
+        a1, a2, b1, b2 = o1 + head, o2 - tail, n1 + head, n2 - tail
+        if a1 == a2:
+            self.add("insert", a1, a1, b1, b2)
+        elif b1 == b2:
+            self.add("delete", a1, a2, b1, b1)
+        elif level == LINES:
+            self.lines(a1, a2, b1, b2)
+        elif level == WHOLE:
+            self.add("replace", a1, a2, b1, b2)
+        else:
+            parts = _WORDS.findall if level == WORDS else list
+            self.matched(parts(self.old[a1:a2]), a1, parts(self.new[b1:b2]), b1, level)
+        self.add("equal", o2 - tail, o2, n2 - tail, n2)
+
+    def lines(self, o1: int, o2: int, n1: int, n2: int) -> None:
+        a, b = _LINES.findall(self.old[o1:o2]), _LINES.findall(self.new[n1:n2])
+        a_pos, b_pos = _positions(a, o1), _positions(b, n1)
+        i = j = 0
+        for anchor_i, anchor_j in [*_unique_anchors(a, b), (len(a), len(b))]:
+            if anchor_i - i == anchor_j - j:
+                # As many lines on each side: each line was corrected in place.
+                for k in range(anchor_i - i):
+                    self.region(a_pos[i + k], a_pos[i + k + 1], b_pos[j + k], b_pos[j + k + 1], level=WORDS)
+            else:
+                self.matched(a[i:anchor_i], a_pos[i], b[j:anchor_j], b_pos[j], LINES)
+            if anchor_i < len(a):
+                self.add("equal", a_pos[anchor_i], a_pos[anchor_i + 1], b_pos[anchor_j], b_pos[anchor_j + 1])
+            i, j = anchor_i + 1, anchor_j + 1
+
+    def matched(self, a: Sequence[str], o1: int, b: Sequence[str], n1: int, level: int) -> None:
+        """SequenceMatcher on the parts `a` (starting at old offset o1) and `b` (at new offset n1)."""
+        a_pos, b_pos = _positions(a, o1), _positions(b, n1)
+        if not a or not b or len(a) + len(b) > MAX_DIFF_ELEMENTS:
+            self.add("replace", o1, a_pos[-1], n1, b_pos[-1])
+            return
+        matcher = _BudgetedMatcher(a, b, self.budget)
+        try:
+            opcodes = matcher.get_opcodes()
+        except _OverBudget:
+            self.budget = 0
+            self.add("replace", o1, a_pos[-1], n1, b_pos[-1])
+            return
+        self.budget = matcher.budget
+        for tag, i1, i2, j1, j2 in opcodes:
+            if tag == "replace":
+                self.region(a_pos[i1], a_pos[i2], b_pos[j1], b_pos[j2], level=level + 1)
+            else:
+                self.add(tag, a_pos[i1], a_pos[i2], b_pos[j1], b_pos[j2])
+
+
+def _unique_anchors(a: list[str], b: list[str]) -> list[tuple[int, int]]:
+    """Pairs (i, j) of lines a[i] == b[j] found once on each side, the longest run of them in the
+    same order on both sides (a longest increasing subsequence, O(n log n))."""
+    count_a, count_b = Counter(a), Counter(b)
+    where_b = {line: j for j, line in enumerate(b) if count_b[line] == 1}
+    pairs = [(i, where_b[line]) for i, line in enumerate(a) if count_a[line] == 1 and line in where_b]
+    tails: list[int] = []  # tails[k]: the smallest last j of an increasing run of length k + 1
+    tail_index: list[int] = []  # the index into `pairs` of that last pair
+    previous = [-1] * len(pairs)
+    for index, (_, j) in enumerate(pairs):
+        k = bisect.bisect_left(tails, j)
+        if k == len(tails):
+            tails.append(j)
+            tail_index.append(index)
+        else:
+            tails[k], tail_index[k] = j, index
+        previous[index] = tail_index[k - 1] if k else -1
+    run: list[tuple[int, int]] = []
+    index = tail_index[-1] if tail_index else -1
+    while index >= 0:
+        run.append(pairs[index])
+        index = previous[index]
+    return run[::-1]
+
+
+class _OverBudget(Exception):
+    pass
+
+
+class _BudgetedMatcher(SequenceMatcher):  # type: ignore[type-arg]
+    """A SequenceMatcher that stops (_OverBudget) before visiting more than `budget` pairs.
+
+    `find_longest_match(alo, ahi, ...)` visits, for each old element in alo..ahi, the positions of
+    that element on the new side (up to `bhi`): at most a count known before it starts."""
+
+    def __init__(self, a: Sequence[str], b: Sequence[str], budget: int) -> None:
+        super().__init__(None, a, b, autojunk=False)
+        self.budget = budget
+        positions: dict[str, list[int]] = self.b2j  # type: ignore[attr-defined]  # documented, not typed
+        visits = [0]
+        for element in a:
+            visits.append(visits[-1] + len(positions.get(element, ())))
+        self.visits = visits
+        self.size = len(a)
+
+    def find_longest_match(self, alo: int = 0, ahi: int | None = None, blo: int = 0, bhi: int | None = None):  # type: ignore[no-untyped-def]
+        end = self.size if ahi is None else ahi
+        self.budget -= self.visits[end] - self.visits[alo]
+        if self.budget < 0:
+            raise _OverBudget
+        return super().find_longest_match(alo, ahi, blo, bhi)
+
+
+def _positions(parts: Sequence[str], start: int) -> list[int]:
+    positions = [start]
+    for part in parts:
+        positions.append(positions[-1] + len(part))
+    return positions
 
 
 class OffsetMap:
@@ -69,6 +217,7 @@ class OffsetMap:
         self.blocks = [b for b in blocks if b.old_end > b.old_start or b.new_end > b.new_start]
         self.starts = [b.old_start for b in self.blocks]
         self.changes = [b for b in self.blocks if b.tag != "equal"]
+        self.change_ends = [b.old_end for b in self.changes]
 
     def map(self, position: int, *, is_end: bool) -> int:
         index = bisect.bisect_right(self.starts, position) - 1
@@ -84,13 +233,15 @@ class OffsetMap:
         return block.new_end if is_end else block.new_start
 
     def touches_change(self, start: int, end: int) -> bool:
-        for block in self.changes:
-            if block.tag == "insert":
-                if start < block.old_start < end:
-                    return True
-            elif block.old_start < end and start < block.old_end:
-                return True
-        return False
+        # Changes are in text order and do not overlap: the first one ending after `start` is the
+        # only one that can touch the span (a search, not a scan of every change per coding).
+        index = bisect.bisect_right(self.change_ends, start)
+        if index == len(self.changes):
+            return False
+        block = self.changes[index]
+        if block.tag == "insert":
+            return start < block.old_start < end
+        return block.old_start < end
 
 
 @dataclass
@@ -99,11 +250,25 @@ class CorrectionOutcome:
     flagged: int
     unchanged: int
     version: int
+    warnings: list[str] = field(default_factory=list)  # e.g. characters that cannot be stored, removed
+
+
+def corrected_text(new_text: str) -> tuple[str, list[str]]:
+    """The text a correction stores: normalised, without the characters PostgreSQL cannot store
+    (NUL, lone surrogates: `studies.text`), and a warning for the user when some were removed."""
+    removed = Removed()
+    text = storable(normalise(new_text), removed)
+    return text, [removed.warning()] if removed else []
+
+
+def correction_warnings(new_text: str) -> list[str]:
+    """What the preview of `new_text` warns about (see `corrected_text`)."""
+    return corrected_text(new_text)[1]
 
 
 def preview_correction(*, transcript: Transcript, new_text: str, limit: int = 200) -> list[tuple[str, str]]:
     """The changed passages (old, new) that saving `new_text` would make, after normalisation."""
-    candidate = normalise(new_text)
+    candidate, _ = corrected_text(new_text)
     changes = []
     for block in diff_blocks(transcript.text, candidate):
         if block.tag != "equal":
@@ -126,12 +291,12 @@ def correct_transcript(
     locked = Transcript.objects.select_for_update().get(pk=transcript.pk)
     if locked.text_version != expected_version:
         raise StaleVersion(locked.text_version)
-    new = normalise(new_text)
+    new, warnings = corrected_text(new_text)
     if not new.strip():
         raise ValidationError("The corrected text is empty; delete the document instead if that is what you mean.")
     old = locked.text
     if new == old:
-        return CorrectionOutcome(0, 0, 0, locked.text_version)
+        return CorrectionOutcome(0, 0, 0, locked.text_version, warnings)
     offsets = OffsetMap(diff_blocks(old, new))
     old_version = locked.text_version
     batch = new_batch()
@@ -174,4 +339,4 @@ def correct_transcript(
         batch=batch,
     )
     transcript.text, transcript.text_version = locked.text, locked.text_version
-    return CorrectionOutcome(placed.moved, placed.flagged, placed.unchanged, locked.text_version)
+    return CorrectionOutcome(placed.moved, placed.flagged, placed.unchanged, locked.text_version, warnings)

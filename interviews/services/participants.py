@@ -13,6 +13,7 @@ from django.db.models import Max
 
 from studies.models import StagedUpload, Study
 from studies.staging import claim_staged_upload
+from studies.text import Removed, storable, storable_value
 
 from ..models import Attribute, AttributeType, AttributeValue, Participant
 from ..tables import rows_of
@@ -199,6 +200,7 @@ class TableImportOutcome:
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
     new_attributes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. characters that cannot be stored, removed
 
 
 def suggest_type(values: list[Any]) -> tuple[str, list[str]]:
@@ -231,6 +233,9 @@ def import_participant_table(
 ) -> TableImportOutcome:
     """All or nothing: every row is validated first; with any error nothing is written."""
     outcome = TableImportOutcome()
+    # Cells may hold characters PostgreSQL cannot store (NUL): removed, with a warning.
+    removed = Removed()
+    rows = [{column: storable_value(value, removed) for column, value in row.items()} for row in rows]
     id_columns = [p.column for p in plan if p.action == ID]
     if len(id_columns) != 1:
         outcome.errors.append(RowError(0, "", "", "Map exactly one column to the participant id."))
@@ -245,8 +250,9 @@ def import_participant_table(
                 outcome.errors.append(RowError(0, item.column, "", "An attribute with this name exists; map to it."))
                 continue
             attributes[item.column] = Attribute(
-                study=study, name=item.column.strip()[:100], type=item.new_type,
-                choices=choices_for_new.get(item.column, []) if item.new_type == AttributeType.CATEGORY else [],
+                study=study, name=storable(item.column, removed).strip()[:100], type=item.new_type,
+                choices=[storable(c, removed) for c in choices_for_new.get(item.column, [])]
+                if item.new_type == AttributeType.CATEGORY else [],
             )  # fmt: skip
     seen: dict[str, int] = {}
     parsed_rows: list[tuple[str, dict[str, dict[str, Any]]]] = []
@@ -274,6 +280,8 @@ def import_participant_table(
         parsed_rows.append((label, values))
     if outcome.errors:
         return outcome
+    if removed:
+        outcome.warnings.append(removed.warning())
     for attribute in attributes.values():
         if attribute.pk is None:
             attribute.order = (Attribute.objects.filter(study=study).aggregate(m=Max("order"))["m"] or 0) + 1

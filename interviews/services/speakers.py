@@ -20,6 +20,7 @@ from django.db.models import F
 from accounts.models import User
 from coding.models import LogEntry
 from coding.services.history import UndoRefused, record
+from studies.text import storable
 
 from ..models import Participant, ProtocolQuestion, Speaker, SpeakerRole, SpeakerTurn, Transcript
 from .imports import INTERVIEWER_LABEL
@@ -103,7 +104,8 @@ def _shift(transcript_id: int, *, after: int, by: int, top: int) -> None:
 
 def _speaker_for_label(transcript: Transcript, label: str, speakers: list[list[Any]]) -> Speaker:
     """The document's speaker with this label (letter case aside), or a new one."""
-    label = " ".join(label.split())[:LABEL_MAX]
+    # Forms refuse NUL; characters PostgreSQL cannot store are dropped here whatever the caller.
+    label = " ".join(storable(label).split())[:LABEL_MAX]
     if not label:
         raise ValidationError("Write the new speaker’s label.")
     for pk, existing, *_ in speakers:

@@ -200,6 +200,8 @@ def participant_import_map(request: HttpRequest, slug: str, table_uuid: UUID) ->
                 f"Imported {staged.name}: {outcome.created} participants created, {outcome.updated} updated"
                 + (f"; new attributes: {', '.join(outcome.new_attributes)}." if outcome.new_attributes else "."),
             )
+            for warning in outcome.warnings:
+                messages.warning(request, warning)
             return redirect("interviews:participant_list", slug=slug)
     preview = frame.head(8)
     return render(

@@ -3,7 +3,9 @@
 
 `--dry-run` prints, for each file, the speakers the import would store (turns, words, first turn,
 doubts) and the convention detected, and stores nothing. A normal run prints the same briefly, with
-the doubts as warnings. A file that cannot be read is reported and the others are imported.
+the doubts as warnings. A file that cannot be read — whatever goes wrong with it — is reported and
+the others are imported; the run ends with a summary naming each failed file and exits non-zero
+when any failed.
 
 Labels in `--rename` and `--speaker` match whatever their letter case and the spacing between a stem
 and its number ("interviewer1" is "Interviewer 1"). A file that has no speaker such a label names
@@ -12,6 +14,7 @@ fails (is reported, and the others are imported): a typo does not silently impor
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,9 @@ from interviews.services.imports import (
     preview_transcript,
 )
 from studies.models import Study
+from studies.text import storable
+
+logger = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 80
 ROLE_WORDS = {
@@ -102,7 +108,8 @@ class Command(BaseCommand):
             renames=dict(_pairs(options["rename"], "--rename")), unlabelled=options["unlabelled"]
         )
         speaker_map = self._speaker_map(study, _pairs(options["speaker"], "--speaker"))
-        failures = 0
+        failed: list[tuple[str, str]] = []  # (file name, problem)
+        imported = already = 0
         for name in options["files"]:
             path = Path(name)
             try:
@@ -121,17 +128,25 @@ class Command(BaseCommand):
                     speaker_options=speaker_options, speaker_map=speaker_map or None, strict_labels=True,
                 )  # fmt: skip
             except OSError as exc:
-                failures += 1
-                self.stderr.write(f"failed: {path.name}: cannot be read ({exc.strerror})")
+                failed.append((path.name, f"cannot be read ({exc.strerror or exc})"))
+                self.stderr.write(f"failed: {path.name}: {failed[-1][1]}")
                 continue
             except ImportFailure as exc:
-                failures += 1
+                failed.append((exc.filename, exc.problem))
                 self.stderr.write(f"failed: {exc}")
+                continue
+            except Exception as exc:  # anything else: this file fails, the batch goes on
+                logger.exception("Importing %s failed", path.name)
+                problem = storable(f"could not be imported ({exc.__class__.__name__}: {exc})")
+                failed.append((path.name, problem))
+                self.stderr.write(f"failed: {path.name}: {problem}")
                 continue
             transcript = outcome.transcript
             if not outcome.created:
+                already += 1
                 self.stdout.write(f"already imported: {path.name} → “{transcript.title}”")
                 continue
+            imported += 1
             summary = outcome.summary
             speakers = ", ".join(f"{s['label']} {s['turns']}" for s in summary.get("speakers", []))
             self.stdout.write(
@@ -142,8 +157,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"  warning: {warning}")
         total = len(options["files"])
         verb = "previewed" if options["dry_run"] else "imported"
-        if failures:
-            raise CommandError(f"{failures} of {total} files failed; {total - failures} {verb}.")
+        if not options["dry_run"] and total > 1:
+            parts = [f"{imported} imported"]
+            if already:
+                parts.append(f"{already} already imported")
+            if failed:
+                parts.append(f"{len(failed)} failed: " + "; ".join(f"{name} — {problem}" for name, problem in failed))
+            self.stdout.write(f"Summary: {', '.join(parts)}.")
+        if failed:
+            names = ", ".join(name for name, _ in failed)
+            raise CommandError(f"{len(failed)} of {total} files failed; {total - len(failed)} {verb}. Failed: {names}.")
         if options["dry_run"]:
             self.stdout.write(f"{total} file{'s' if total != 1 else ''} previewed; nothing was stored.")
 
