@@ -47,7 +47,7 @@ migrations-check: $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 deploy-check: $(VENV)/.installed
-	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY="deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_ALLOWED_HOSTS=qda.example.org DJANGO_SECRET_KEY="deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 test: $(VENV)/.installed node_modules/.installed lint typecheck migrations-check deploy-check

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.contrib import admin
@@ -8,8 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import include, path
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.generic import RedirectView
 
+from config.middleware import database_unavailable_response, is_database_outage
 from studies.access import StudyAccess, membership_for
 from studies.models import Study
 
@@ -61,6 +64,17 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "404.html", context, status=404)
 
 
-# 400 and 500 keep Django's handlers: 500.html renders with no request context and no database.
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 (500.html, no request context, no database), except when the database is
+    unreachable: then the 503 that `DatabaseUnavailableMiddleware` gives a view's failure, here for
+    failures outside a view (a middleware saving the session, say). Django calls this handler
+    while handling the exception, so `sys.exc_info()` holds it."""
+    if is_database_outage(sys.exc_info()[1]):
+        return database_unavailable_response(request)
+    return defaults.server_error(request)
+
+
+# 400 keeps Django's handler.
 handler403 = permission_denied
 handler404 = page_not_found
+handler500 = server_error

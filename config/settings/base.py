@@ -8,6 +8,7 @@ real Redis-backed workers.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -57,7 +58,8 @@ def _dev_secret_key() -> str:
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _dev_secret_key()
 DEBUG = env_bool("DJANGO_DEBUG", False)
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+# The laptop's own names; production (config.settings.production) requires the list explicitly.
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "accounts",
     "studies",
     "interviews",
@@ -78,7 +81,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, with their own long caching; every response below is
+    # marked `private, no-store` by the next middleware unless its view says otherwise.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,6 +94,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,6 +123,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'thematica.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # A persistent connection is checked before a request uses it, so after PostgreSQL
+        # restarts the app reconnects by itself instead of failing the first request per worker.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -130,6 +142,35 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "studies:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Login throttling (django-axes, accounts.throttling). AxesStandaloneBackend refuses a locked-out
+# sign-in before the password is even checked; ModelBackend does the rest.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# THEMATICA_LOGIN_FAILURE_LIMIT wrong passwords for one username from one address lock that pair
+# for THEMATICA_LOGIN_COOLOFF_MINUTES (others keep signing in, so a stranger cannot lock someone
+# out from elsewhere); THEMATICA_LOGIN_ADDRESS_FAILURE_LIMIT failures from one address, whatever
+# the usernames, lock the address (password spraying). Nonexistent usernames count the same, so
+# the lock-out tells nothing about who has an account. `manage.py axes_reset` lifts every lock.
+AXES_ENABLED = env_bool("THEMATICA_LOGIN_THROTTLING", True)
+AXES_FAILURE_LIMIT = env_int("THEMATICA_LOGIN_FAILURE_LIMIT", 5)
+THEMATICA_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("THEMATICA_LOGIN_ADDRESS_FAILURE_LIMIT", 50)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("THEMATICA_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.throttling.LoginThrottle"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
+# A correct password clears that pair's failures; attempts during a lock-out neither count nor
+# extend it, so the time the lock-out page gives is the time it ends.
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Only failures are stored (and deleted once their cool-off passes); successful sign-ins are not logged.
+AXES_DISABLE_ACCESS_LOG = True
+# Behind a reverse proxy every request comes from the proxy's address: the client's is the one the
+# THEMATICA_TRUSTED_PROXIES proxies (counted from this server outwards) put in X-Forwarded-For.
+THEMATICA_TRUSTED_PROXIES = env_int("THEMATICA_TRUSTED_PROXIES", 0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

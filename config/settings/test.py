@@ -6,7 +6,10 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import ALLOWED_HOSTS, DATABASES
+
+# The test client's host; never in the base or production lists.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="thematica-test-media-"))
