@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run    - set up (virtualenv, packages, database, demo studies) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - lint, type-check, migration check, deploy check and the test suite"
-	@echo "make worker - a Celery worker (needs CELERY_BROKER_URL)"
+	@echo "make worker - a Celery worker with the job sweep's beat (needs CELERY_BROKER_URL)"
 	@echo "make faults - the fault suite: kills workers, stops the broker, restarts PostgreSQL (needs PostgreSQL and Redis)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -34,7 +34,7 @@ run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: $(VENV)/.installed
-	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
+	$(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check --no-cache .

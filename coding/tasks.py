@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import shared_task
 from django.utils.datastructures import MultiValueDict
 
 from studies.exports import ExportFile, run_export
-from studies.jobs import JobError, report_progress
-from studies.models import Job
+from studies.jobs import JobError, job_task, report_progress
+from studies.models import Job, JobKind
 
 from .exports import codebook_export, segments_export
 from .retrieval_params import retrieval_query
 from .selectors import find_segments
 
 
-@shared_task(acks_late=True)
+@job_task(JobKind.EXPORT_CODEBOOK)
 def export_codebook_task(job_id: int) -> None:
     run_export(job_id, lambda job, user: codebook_export(study=job.study, user=user))
 
@@ -32,6 +31,6 @@ def _segments(job: Job, user: Any) -> ExportFile:
     return segments_export(study=job.study, segments=segments)
 
 
-@shared_task(acks_late=True)
+@job_task(JobKind.EXPORT_SEGMENTS)
 def export_segments_task(job_id: int) -> None:
     run_export(job_id, _segments)

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<slug:slug>/invitations/<uuid:invitation_uuid>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("<slug:slug>/jobs/<uuid:job_uuid>/", views.job_detail, name="job_detail"),
     path("<slug:slug>/jobs/<uuid:job_uuid>/download/", views.job_download, name="job_download"),
+    path("<slug:slug>/jobs/<uuid:job_uuid>/retry/", views.job_retry, name="job_retry"),
 ]

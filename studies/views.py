@@ -2,17 +2,19 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from accounts.utils import acting_user
 
-from . import services
+from . import dispatch, services
 from .access import get_in_study_or_404, get_study_access, get_study_for_user, studies_for_user
 from .exports import content_type_for
 from .forms import AddMemberForm, InvitationForm, RoleForm, StudyForm
@@ -160,11 +162,50 @@ def invitation_revoke(request: HttpRequest, slug: str, invitation_uuid: UUID) ->
 
 @login_required
 def job_detail(request: HttpRequest, slug: str, job_uuid: UUID) -> HttpResponse:
-    """A job's status; htmx polls the fragment until the job finishes."""
-    study = get_study_for_user(request, slug)
-    job = get_in_study_or_404(Job.objects.all(), study, uuid=job_uuid)
+    """A job's status; htmx polls the fragment until the job finishes. Looking at a job that waits
+    for the task service tries to send the waiting jobs again (at most every few seconds), so it
+    starts once the broker is back even when no sweep runs."""
+    access = get_study_access(request, slug)
+    job = get_in_study_or_404(Job.objects.all(), access.study, uuid=job_uuid)
+    if job.status == JobStatus.WAITING and dispatch.resend_waiting_jobs_lazily():
+        job.refresh_from_db()
     template = "studies/_job_status.html" if request.headers.get("HX-Request") else "studies/job_detail.html"
-    return render(request, template, {"study": study, "job": job})
+    can_retry = dispatch.can_retry(job) and dispatch.may_retry(access, job)
+    return render(request, template, {"study": access.study, "job": job, "can_retry": can_retry})
+
+
+class JobRetryForm(forms.Form):
+    """Where to go back to after "Retry now": the job's page, or a page of this site that lists it."""
+
+    next = forms.CharField(required=False, max_length=2000)
+
+
+@login_required
+@require_POST
+def job_retry(request: HttpRequest, slug: str, job_uuid: UUID) -> HttpResponse:
+    """Send a waiting job (or a failed import whose file is kept) to the task service again: the
+    person who started it (a coder) or a study owner."""
+    access = get_study_access(request, slug, write=True)
+    job = get_in_study_or_404(Job.objects.all(), access.study, uuid=job_uuid)
+    if not dispatch.may_retry(access, job):
+        raise PermissionDenied("Only the person who started this job or a study owner may retry it.")
+    form = JobRetryForm(request.POST)
+    back = form.cleaned_data["next"] if form.is_valid() else ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = ""
+    try:
+        job = dispatch.retry_job(job=job)
+    except dispatch.RetryRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        job.refresh_from_db()  # sent on commit: it may be waiting again
+        if job.status == JobStatus.WAITING:
+            messages.warning(
+                request, "The task service is still unreachable; the job waits and starts when it is back."
+            )
+        else:
+            messages.success(request, "Sent to the task service again.")
+    return redirect(back or job.get_absolute_url())
 
 
 @login_required

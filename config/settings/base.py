@@ -238,6 +238,62 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+
+# Job liveness (studies.jobs). Every job kind has a soft time limit, after which its task is told
+# to stop and the job fails with a message saying so, and a hard one, after which the worker kills
+# the task's process. Seconds; THEMATICA_JOB_TIME_LIMIT_<KIND>="soft,hard" overrides one kind.
+def _time_limits(kind: str, soft: int, hard: int) -> tuple[int, int]:
+    raw = os.environ.get(f"THEMATICA_JOB_TIME_LIMIT_{kind.upper()}")
+    if not raw:
+        return soft, hard
+    soft_raw, hard_raw = raw.split(",")
+    return int(soft_raw), int(hard_raw)
+
+
+THEMATICA_JOB_TIME_LIMITS: dict[str, tuple[int, int]] = {
+    "import_transcript": _time_limits("import_transcript", 600, 660),
+    "export_participants": _time_limits("export_participants", 600, 660),
+    "export_codebook": _time_limits("export_codebook", 600, 660),
+    "export_segments": _time_limits("export_segments", 900, 960),
+}
+# A running task touches its job's heartbeat this often; a heartbeat older than STALE_AFTER means
+# the worker died (SIGKILL, out of memory, a lost machine). The sweep (`manage.py sweep_jobs`, run
+# by beat every SWEEP_INTERVAL and when a worker starts) starts such a job again, up to MAX_ATTEMPTS
+# times in all, and re-sends a queued job that no worker started within RESEND_AFTER.
+THEMATICA_JOB_HEARTBEAT_S = env_int("THEMATICA_JOB_HEARTBEAT_S", 10)
+THEMATICA_JOB_STALE_AFTER_S = env_int("THEMATICA_JOB_STALE_AFTER_S", 60)
+THEMATICA_JOB_MAX_ATTEMPTS = env_int("THEMATICA_JOB_MAX_ATTEMPTS", 3)
+THEMATICA_JOB_SWEEP_INTERVAL_S = env_int("THEMATICA_JOB_SWEEP_INTERVAL_S", 60)
+THEMATICA_JOB_RESEND_AFTER_S = env_int("THEMATICA_JOB_RESEND_AFTER_S", 30 * 60)
+# The uploaded file of a job that failed or was abandoned is kept this many days (so it can be
+# retried), then deleted by the sweep; a done job's file is deleted at once.
+THEMATICA_FAILED_UPLOAD_RETENTION_DAYS = env_int("THEMATICA_FAILED_UPLOAD_RETENTION_DAYS", 7)
+# Redis hands an unacknowledged message (tasks acknowledge late) to another worker after this many
+# seconds. It must exceed the longest hard time limit, or a task still running would be started
+# twice; twice that plus a minute also covers a message waiting behind one task in a worker's
+# prefetch. Dead workers are noticed much sooner by the sweep; this is the broker's own backstop.
+THEMATICA_BROKER_VISIBILITY_TIMEOUT_S = env_int(
+    "THEMATICA_BROKER_VISIBILITY_TIMEOUT_S", 2 * max(hard for _, hard in THEMATICA_JOB_TIME_LIMITS.values()) + 60
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": THEMATICA_BROKER_VISIBILITY_TIMEOUT_S,
+    # How often a worker looks for messages whose visibility timeout passed (kombu's default is
+    # every 100 s, far too slow for a short timeout).
+    "unacked_restore_interval": max(1, min(10, THEMATICA_BROKER_VISIBILITY_TIMEOUT_S // 60)),
+    "unacked_restore_throttle": 1,
+}
+# Run ONE beat (`celery -A config beat`, or `-B` on one worker): it sends the sweep and the purge.
+# A sweep that no worker picked up within its interval is dropped (`expires`), not piled up.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-jobs": {
+        "task": "studies.tasks.sweep_jobs_task",
+        "schedule": THEMATICA_JOB_SWEEP_INTERVAL_S,
+        "options": {"expires": THEMATICA_JOB_SWEEP_INTERVAL_S},
+    },
+    "purge-job-inputs": {"task": "studies.tasks.purge_job_inputs_task", "schedule": 3600, "options": {"expires": 3600}},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get("CELERY_BEAT_SCHEDULE_FILENAME", str(DATA_DIR / "celerybeat-schedule"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

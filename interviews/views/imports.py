@@ -24,9 +24,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.utils import acting_user
-from studies.access import get_study_for_user
+from studies import dispatch
+from studies.access import StudyAccess, get_study_access, get_study_for_user
 from studies.jobs import create_job, enqueue, fail_job
-from studies.models import Job, JobKind, StagedUpload, Study
+from studies.models import Job, JobKind, JobStatus, StagedUpload, Study
 from studies.staging import EXPIRED_MESSAGE, StagedUploadExpired
 
 from ..importers import SUPPORTED_EXTENSIONS, ImportFailure, SpeakerOptions, label_key
@@ -76,8 +77,8 @@ def import_documents(request: HttpRequest, slug: str) -> HttpResponse:
         if protocol_uuid and not (_is_uuid(protocol_uuid) and protocols.filter(uuid=protocol_uuid).exists()):
             errors.append("The chosen protocol is not in this study.")
         if not errors and skip_preview:
-            _queue_direct(request, study, files, labels, protocol_uuid)
-            messages.success(request, f"{len(files)} file{'s' if len(files) != 1 else ''} queued for import.")
+            jobs = _queue_direct(request, study, files, labels, protocol_uuid)
+            _report_queued(request, jobs, len(files))
             return redirect("interviews:import_jobs", slug=study.slug)
         if not errors:
             limit = settings.THEMATICA_MAX_UPLOAD_BYTES
@@ -116,9 +117,10 @@ def import_documents(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _queue_direct(
     request: HttpRequest, study: Study, files: list[UploadedFile], labels: list[str], protocol_uuid: str
-) -> None:
-    """Import without preview: one job per file, with the detected speaker defaults."""
+) -> list[Job]:
+    """Import without preview: one job per file, with the detected speaker defaults. The jobs queued."""
     limit = settings.THEMATICA_MAX_UPLOAD_BYTES
+    queued: list[Job] = []
     for upload in files:
         name = upload.name or "upload"
         params = {"participant_labels": labels, "protocol_uuid": protocol_uuid}
@@ -137,6 +139,17 @@ def _queue_direct(
             input_bytes=upload.read(),
         )
         enqueue(import_transcript_task, job)
+        queued.append(job)
+    return queued
+
+
+def _report_queued(request: HttpRequest, jobs: list[Job], count: int) -> None:
+    """Say the files are queued, or, when the task service could not take them (they were sent on
+    commit, so their rows say so by now), that they are kept and wait for it."""
+    if dispatch.count_waiting(jobs):
+        messages.warning(request, dispatch.UNREACHABLE_MESSAGE if count == 1 else dispatch.UNREACHABLE_MESSAGE_PLURAL)
+    else:
+        messages.success(request, f"{count} file{'s' if count != 1 else ''} queued for import.")
 
 
 def _is_uuid(value: str) -> bool:
@@ -443,7 +456,7 @@ def import_preview(request: HttpRequest, slug: str) -> HttpResponse:
     except StagedUploadExpired:
         messages.error(request, "These files were already imported or discarded.")
         return redirect("interviews:import_jobs", slug=slug)
-    messages.success(request, f"{len(jobs)} file{'s' if len(jobs) != 1 else ''} queued for import.")
+    _report_queued(request, jobs, len(jobs))
     return redirect("interviews:import_jobs", slug=slug)
 
 
@@ -472,13 +485,28 @@ def import_preview_file(request: HttpRequest, slug: str, staged_uuid: UUID) -> H
 
 @login_required
 def import_jobs(request: HttpRequest, slug: str) -> HttpResponse:
-    """The study's recent imports with each file's summary; `?job=<uuid>` is one row (polled by htmx)."""
-    study = get_study_for_user(request, slug)
+    """The study's recent imports with each file's summary; `?job=<uuid>` is one row (polled by htmx).
+    Showing a job that waits for the task service tries to send the waiting jobs again (at most every
+    few seconds; see `dispatch.resend_waiting_jobs_lazily`); waiting and failed imports whose file is
+    kept get a retry button for those who may use it."""
+    access = get_study_access(request, slug)
+    study = access.study
     jobs = Job.objects.filter(study=study, kind=JobKind.IMPORT_TRANSCRIPT).select_related("created_by")
     if request.GET.get("job"):
         try:
             job = jobs.get(uuid=UUID(request.GET["job"]))
         except (ValueError, Job.DoesNotExist) as exc:
             raise Http404("No such import.") from exc
-        return render(request, "interviews/import_jobs.html#job", {"study": study, "job": job})
-    return render(request, "interviews/import_jobs.html", {"study": study, "jobs": jobs.order_by("-created_at")[:100]})
+        if job.status == JobStatus.WAITING and dispatch.resend_waiting_jobs_lazily():
+            job.refresh_from_db()
+        context = {"study": study, "job": job, "retryable": _retryable(access, [job])}
+        return render(request, "interviews/import_jobs.html#job", context)
+    recent = list(jobs.order_by("-created_at")[:100])
+    if any(job.status == JobStatus.WAITING for job in recent) and dispatch.resend_waiting_jobs_lazily():
+        recent = list(jobs.order_by("-created_at")[:100])
+    context = {"study": study, "jobs": recent, "retryable": _retryable(access, recent)}
+    return render(request, "interviews/import_jobs.html", context)
+
+
+def _retryable(access: StudyAccess, jobs: list[Job]) -> set[UUID]:
+    return {job.uuid for job in jobs if dispatch.can_retry(job) and dispatch.may_retry(access, job)}

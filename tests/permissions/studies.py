@@ -40,6 +40,8 @@ EXPECTATIONS: dict[str, dict[str, dict[str, int]]] = {
     "studies:job_detail": {"GET": READ},
     # An export holds what its starter may see: the file is theirs alone.
     "studies:job_download": {"GET": expect(302, 404, 404, 200, 404)},
+    # The matrix's job is a finished export: a retry is refused with a message, nothing changes.
+    "studies:job_retry": {"GET": expect(302, 405, 405, 405, 405), "POST": post(302)},
     "accounts:login": {"GET": expect(200, 200, 200, 200, 200)},
     "accounts:logout": {"POST": expect(302, 302, 302, 302, 302)},
     "accounts:password_change": {"GET": expect(302, 200, 200, 200, 200), "POST": expect(302, 200, 200, 200, 200)},
