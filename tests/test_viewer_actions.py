@@ -42,6 +42,8 @@ VARIANTS: dict[str, list[str]] = {
     "coding:segment_context": ["start={start}&end={end}", "start={start}&end={end}&around=on"],
     "coding:memo_list": ["", "target=coding"],
 }
+# Answers that are not pages: the reader's poll is JSON (what it offers is checked on the reader).
+NOT_PAGES = {"coding:transcript_codings"}
 
 # Pages whose templates belong to other engineers and still offer a viewer something (see the
 # lead's report); listed here only while they fail.
@@ -63,6 +65,7 @@ def _viewer_pages() -> list[str]:
             or (name in VARIANTS and methods.get("GET", {}).get("viewer") == 400)
         )
         and ("<slug:slug>" in routes.get(name, "") or name == "studies:list")
+        and name not in NOT_PAGES
     )
 
 
