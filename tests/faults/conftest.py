@@ -62,6 +62,8 @@ def database_url() -> str:
 
     s = connection.settings_dict
     if s["ENGINE"] != "django.db.backends.postgresql":
+        if os.environ.get("CI", "").lower() == "true":  # in CI the fault suite runs, never skips
+            pytest.fail("CI=true but DATABASE_URL is not PostgreSQL: the fault suite needs it")
         pytest.skip("fault tests need PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/thematica")
     auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
@@ -128,6 +130,8 @@ class CeleryWorkers:
         `beat`, it also runs the beat scheduler (-B), i.e. the periodic stale-job sweep."""
         broker_url = broker_url or self.broker_url
         if not broker_url:
+            if os.environ.get("CI", "").lower() == "true":
+                pytest.fail("CI=true but CELERY_BROKER_URL is not set: the fault suite needs Redis")
             pytest.skip("fault tests need Redis: set CELERY_BROKER_URL=redis://127.0.0.1:6379/7")
         name = f"fault{len(self.workers) + 1}"
         log_path = self.data_dir / f"{name}.log"
