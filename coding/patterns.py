@@ -125,9 +125,9 @@ class UserPattern:
         while True:
             if deadline is not None and _clock() > deadline:
                 raise PatternError(
-                    f"The search was stopped after {SEARCH_SECONDS:g} seconds: it matches too often "
-                    "or looks too far ahead in these documents (for example .* inside an optional part). "
-                    "Make it more specific."
+                    f"The search was stopped after {SEARCH_SECONDS:g} seconds: it matches too often in these "
+                    "documents (a pattern that can match nothing, like a*, matches everywhere) or looks too far "
+                    "ahead (like .* inside an optional part). Make it more specific."
                 )
             endpos = size if pos + WINDOW >= size else _char_start(data, pos + WINDOW)
             cut = size if endpos == size else _char_start(data, endpos - WINDOW // 2)
@@ -168,8 +168,9 @@ def compile_user_pattern(*, text: str, mode: str, case_sensitive: bool = False) 
     text = text.strip()
     if not text:
         raise PatternError("Type something to search for.")
-    if len(text) > (MAX_PHRASES_LENGTH if mode == "phrases" else MAX_PATTERN_LENGTH):
-        raise PatternError("The search is too long.")
+    limit = MAX_PHRASES_LENGTH if mode == "phrases" else MAX_PATTERN_LENGTH
+    if len(text) > limit:
+        raise PatternError(f"The search is too long: at most {limit:,} characters, this one has {len(text):,}.")
     if mode == "regex":
         expression = _translate(text)
         return UserPattern(expression, _compile(expression, case_sensitive))

@@ -46,7 +46,8 @@ def import_transcript_task(job_id: int) -> None:
                     speaker_map=speaker_map,
                 )
             except ImportFailure as exc:
-                raise JobError(str(exc)) from exc
+                # The file's content is at fault: importing it again would fail the same way.
+                raise JobError(str(exc), permanent=True) from exc
             transcript = outcome.transcript
             # Finishing deletes the uploaded bytes once this commits: they are kept only until imported.
             finish_job(

@@ -210,10 +210,17 @@ def resend_waiting_jobs_lazily() -> int:
 
 
 def can_retry(job: Job) -> bool:
-    """A waiting job, or a failed import whose uploaded file is still kept, may be sent again by hand."""
+    """A waiting job, or a failed import whose uploaded file is still kept, may be sent again by hand;
+    not an import that failed because of its file's content (`JobError(permanent=True)`), which
+    would fail the same way."""
     if job.status == JobStatus.WAITING:
         return True
-    return job.status == JobStatus.FAILED and job.kind == JobKind.IMPORT_TRANSCRIPT and bool(job.input_file)
+    return (
+        job.status == JobStatus.FAILED
+        and job.kind == JobKind.IMPORT_TRANSCRIPT
+        and bool(job.input_file)
+        and not (job.result or {}).get("permanent")
+    )
 
 
 def may_retry(access: StudyAccess, job: Job) -> bool:
@@ -254,16 +261,11 @@ def _refusal(job: Job) -> str:
         return "This job is already queued or running; there is nothing to retry."
     if job.status == JobStatus.DONE:
         return "This job is done; there is nothing to retry."
+    if job.kind == JobKind.IMPORT_TRANSCRIPT and (job.result or {}).get("permanent"):
+        return "This file could not be read; importing it again would fail the same way. Fix or re-save it, then upload it."
     if job.kind == JobKind.IMPORT_TRANSCRIPT:
         return "The uploaded file of this import is no longer kept; upload it again to import it."
     return "A failed export is not retried; start it again from the page it was made on."
-
-
-def count_waiting(jobs: list[Job]) -> int:
-    """How many of `jobs` wait for the task service now (after their sends ran on commit)."""
-    if not jobs:
-        return 0
-    return Job.objects.filter(pk__in=[job.pk for job in jobs], status=JobStatus.WAITING).count()
 
 
 def send_again(job: Job) -> bool:

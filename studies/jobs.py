@@ -64,7 +64,12 @@ logger = logging.getLogger(__name__)
 
 
 class JobError(Exception):
-    """A failure whose message is meant for the person who started the job."""
+    """A failure whose message is meant for the person who started the job. `permanent`: running
+    the job again cannot help (the file itself is unreadable), so it is not offered for retry."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class JobSuperseded(Exception):
@@ -295,6 +300,8 @@ def job_context(job_id: int) -> Iterator[Job | None]:
         except JobSuperseded:
             logger.warning("Job %s was taken over or ended by another attempt; this attempt's work is dropped", job.pk)
         except JobError as exc:
+            if exc.permanent:
+                job.result = {**(job.result or {}), "permanent": True}
             _fail_if_current(job, str(exc))
         except SoftTimeLimitExceeded:
             _fail_if_current(job, time_limit_message(job.kind))

@@ -6,9 +6,9 @@ driver cannot even send it. SQLite stores both, so tests on SQLite never see the
 arrive through files — a PDF's text layer, a text file with stray zero bytes, a spreadsheet cell —
 and would fail an import, a correction or a table import at the last step with a bare DataError.
 
-Forms refuse NUL already (Django's ProhibitNullCharactersValidator). Everything that takes text
-from a file or a raw request calls `storable` and shows `Removed.warning()` to the user; removing a
-character that cannot be stored loses nothing that could have been kept.
+Everything that takes text from a file calls `storable` and shows `Removed.warning()` to the user;
+typed input is cleaned the same way by `StripUnstorableMiddleware` before any view sees it. Removing
+a character that cannot be stored loses nothing that could have been kept.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -68,36 +69,49 @@ def storable_value(value: object, removed: Removed | None = None) -> object:
     return storable(value, removed) if isinstance(value, str) else value
 
 
-REFUSED = (
-    "This request contains characters that cannot be stored (NUL, a zero byte). Remove them — they often "
-    "come with text pasted from a PDF or a binary file — and try again. Nothing was changed."
-)
+TYPED_WARNING = "what you typed"
 
 
-class RefuseUnstorableMiddleware:
-    """A request whose form fields, query or JSON body hold NUL is answered 400 with a message.
+class StripUnstorableMiddleware:
+    """NUL in a request's form fields, query or JSON body is removed, with a warning, as in files.
 
-    Typed values are refused, as Django's forms refuse them (ProhibitNullCharactersValidator), but
-    several views read `request.POST` without a form; answering here covers every view at once.
-    Uploaded files are not form fields: their contents go through `storable` with a warning. Lone
-    surrogates cannot arrive this way (request data is decoded from UTF-8, replacing errors).
+    One rule on every path: characters that cannot be stored are dropped and the person is told.
+    Several views read `request.POST` without a form (whose validator would refuse NUL with a less
+    helpful message), so the request is cleaned here, before any view sees it. Uploaded files are
+    not form fields: their contents go through `storable` where they are read. Lone surrogates
+    cannot arrive this way (request data is decoded from UTF-8, replacing errors). Placed after
+    MessageMiddleware, which the warning needs.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if _holds_nul(request):
-            return HttpResponse(REFUSED, status=400, content_type="text/plain; charset=utf-8")
+        removed = Removed()
+        request.GET = _cleaned(request.GET, removed)  # type: ignore[assignment]
+        if request.method == "POST":
+            request.POST = _cleaned(request.POST, removed)  # type: ignore[misc,assignment]
+            if request.content_type == "application/json":
+                body = request.body
+                if b"\\u0000" in body:
+                    cleaned = _JSON_NUL.sub(rb"\1", body)
+                    removed.nul += (len(body) - len(cleaned)) // 6
+                    request._body = cleaned  # type: ignore[attr-defined]  # what request.body returns
+        if removed:
+            messages.warning(request, removed.warning(TYPED_WARNING))
         return self.get_response(request)
 
 
-def _holds_nul(request: HttpRequest) -> bool:
-    fields = [request.GET]
-    if request.method == "POST":
-        fields.append(request.POST)
-    for data in fields:
-        for key, values in data.lists():
-            if "\x00" in key or any("\x00" in value for value in values if isinstance(value, str)):
-                return True
-    return request.content_type == "application/json" and b"\\u0000" in request.body
+# A JSON string escape \u0000 (not an escaped backslash followed by "u0000").
+_JSON_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _cleaned(data: QueryDict, removed: Removed) -> QueryDict:
+    """`data` itself when it holds no NUL (the common case, no copy), else a cleaned copy."""
+    if not any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists()):
+        return data
+    cleaned = QueryDict(mutable=True, encoding=data.encoding)
+    for key, values in data.lists():
+        cleaned.setlist(storable(key, removed), [storable(v, removed) if isinstance(v, str) else v for v in values])
+    cleaned._mutable = False  # type: ignore[attr-defined]
+    return cleaned

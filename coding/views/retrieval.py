@@ -17,6 +17,7 @@ from studies.models import JobKind
 from ..exports import segments_export
 from ..retrieval_params import SegmentContextForm, filter_help, retrieval_query
 from ..selectors import (
+    MAX_HITS,
     PatternError,
     codebook_tree,
     compile_pattern,
@@ -134,6 +135,7 @@ def kwic(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "coding/kwic.html",
         {"study": study, "q": text, "mode": mode, "case": case, "error": error, "rows": rows[:2000],
-         "total": len(rows), "per_document": sorted(per_document.items(), key=lambda x: -x[1])},
+         "total": len(rows), "capped": len(rows) >= MAX_HITS,
+         "per_document": sorted(per_document.items(), key=lambda x: -x[1])},
         status=400 if error else 200,
     )  # fmt: skip

@@ -88,10 +88,10 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # NUL in a form field, query or JSON body: a 400 with a message, not a DataError (studies.text).
-    "studies.text.RefuseUnstorableMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # NUL in a form field, query or JSON body is removed with a warning, as in files (studies.text).
+    "studies.text.StripUnstorableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",

@@ -9,6 +9,7 @@ documents/imports/                 the import jobs with their summaries
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 from uuid import UUID
@@ -144,12 +145,19 @@ def _queue_direct(
 
 
 def _report_queued(request: HttpRequest, jobs: list[Job], count: int) -> None:
-    """Say the files are queued, or, when the task service could not take them (they were sent on
-    commit, so their rows say so by now), that they are kept and wait for it."""
-    if dispatch.count_waiting(jobs):
+    """Say how the batch went: imported and failed when the imports already ran (no task service:
+    they run in this process), that the files are kept and wait when the task service could not
+    take them, else that they are queued. The jobs were sent on commit, so their rows say which."""
+    statuses = Counter(Job.objects.filter(pk__in=[job.pk for job in jobs]).values_list("status", flat=True))
+    files = f"{count} file{'s' if count != 1 else ''}"
+    if statuses[JobStatus.WAITING]:
         messages.warning(request, dispatch.UNREACHABLE_MESSAGE if count == 1 else dispatch.UNREACHABLE_MESSAGE_PLURAL)
+    elif jobs and statuses[JobStatus.DONE] + statuses[JobStatus.FAILED] == len(jobs):
+        done, failed = statuses[JobStatus.DONE], statuses[JobStatus.FAILED]
+        summary = f"{files}: {done:,} imported, {failed:,} failed" + (" (see why below)." if failed else ".")
+        (messages.warning if failed else messages.success)(request, summary)
     else:
-        messages.success(request, f"{count} file{'s' if count != 1 else ''} queued for import.")
+        messages.success(request, f"{files} queued for import.")
 
 
 def _is_uuid(value: str) -> bool:

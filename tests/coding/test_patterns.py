@@ -211,3 +211,19 @@ def test_offsets_are_code_points_and_codings_stay_anchored(team: Team, mode: str
     coding = Coding.objects.get()
     assert transcript.text[coding.start : coding.end] == "trustworthy"
     assert coding.start == transcript.text.index("trustworthy")
+
+
+def test_a_too_long_search_names_the_limit() -> None:
+    with pytest.raises(PatternError, match="at most 300 characters, this one has 301"):
+        compile_user_pattern(text="a" * 301, mode="regex")
+
+
+@pytest.mark.django_db
+def test_kwic_says_when_it_stopped_counting(team: Team) -> None:
+    """At the hit cap the page said "5000 matches" when there were millions."""
+    make_transcript(team.study, "P1: " + "a " * 6000)
+    url = reverse("coding:kwic", args=[team.study.slug])
+    body = team.client("viewer").get(url, {"q": "a", "mode": "regex"}).content.decode()
+    assert "At least <strong>5000</strong> matches (the search stops at 5000" in body
+    body = team.client("viewer").get(url, {"q": "zebra"}).content.decode()
+    assert "At least" not in body

@@ -9,6 +9,7 @@ generous bound. Everything else asserts behaviour.
 from __future__ import annotations
 
 import io
+import json
 import time
 import zipfile
 from collections.abc import Callable
@@ -381,6 +382,19 @@ def test_web_import_without_preview_says_what_is_wrong(team: Team, django_captur
     assert Transcript.objects.get().text == "Interviewer: a b\n\nP1: c"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_web_import_without_preview_ends_with_a_summary(team: Team) -> None:
+    """With tasks in the web process the batch has run by the time the page answers: it said "2 files
+    queued for import" although one had failed."""
+    url = reverse("interviews:import", args=[team.study.slug])
+    files = [SimpleUploadedFile("abc.odt", ABC_ODT), SimpleUploadedFile("deep.odt", DEEP_ODT)]
+    client = team.client("coder")
+    response = csrf_post(client, url, {"files": files, "skip_preview": "1"})
+    page = client.get(response["Location"]).content.decode()
+    assert "2 files: 1 imported, 1 failed (see why below)." in page
+    assert "deep.odt: nests its elements more than 200 deep" in page
+
+
 @pytest.mark.django_db
 def test_web_preview_shows_the_message_for_a_file_that_cannot_be_read(
     team: Team, monkeypatch: pytest.MonkeyPatch
@@ -527,26 +541,39 @@ def test_new_speaker_label_loses_nul(team: Team) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("where", ["code", "memo", "correction", "search"])
-def test_typed_nul_is_refused_with_a_message_not_a_500(team: Team, where: str) -> None:
-    """Code names and memo bodies are read from request.POST without a form: NUL reached PostgreSQL."""
+@pytest.mark.parametrize("where", ["code", "memo", "correction", "search", "json"])
+def test_typed_nul_is_removed_with_a_warning_as_in_files(team: Team, where: str) -> None:
+    """Code names and memo bodies are read from request.POST without a form: NUL reached PostgreSQL
+    (a 500). Typed NUL is now removed, with a warning, the same way as NUL in an imported file."""
     client = team.client("coder")
     slug = team.study.slug
     transcript = import_transcript(study=team.study, filename="t.txt", data=b"P1: Because.", user=None).transcript
+    warning = "Removed 1 character that cannot be stored (NUL) from what you typed."
     if where == "code":
         response = csrf_post(client, reverse("coding:codebook", args=[slug]), {"name": "Tr\x00ust"})
+        assert Code.objects.get().name == "Trust"
     elif where == "memo":
         response = csrf_post(client, reverse("coding:memo_new", args=[slug]), {"title": "T", "body": "b\x00dy"})
+        assert Memo.objects.get().body == "bdy"
     elif where == "correction":
         url = reverse("interviews:document_correct", args=[slug, transcript.uuid])
-        response = csrf_post(client, url, {"text": "P1: Be\x00cause.", "version": "1", "action": "save"})
+        response = csrf_post(client, url, {"text": "P1: Be\x00cause so.", "version": "1", "action": "save"})
+        transcript.refresh_from_db()
+        assert transcript.text == "P1: Because so." and transcript.text_version == 2
+    elif where == "json":
+        code = Code.objects.create(study=team.study, name="Reason")
+        body = json.dumps({"code": str(code.uuid), "start": 4, "end": 11, "version": 1, "note": "x\x00"})
+        assert "\\u0000" in body
+        response = csrf_post(client, reverse("coding:apply", args=[slug, transcript.uuid]), body,
+                             content_type="application/json")  # fmt: skip
+        assert response.status_code in (200, 201), response.content
+        response = client.get(reverse("studies:dashboard", args=[slug]))
     else:
-        response = client.get(reverse("coding:codebook", args=[slug]), {"q": "a\x00"})
-    assert response.status_code == 400
-    assert "characters that cannot be stored (NUL" in response.content.decode()
-    assert not Code.objects.exists() and not Memo.objects.exists()
-    transcript.refresh_from_db()
-    assert transcript.text_version == 1
+        response = client.get(reverse("coding:kwic", args=[slug]), {"q": "Be\x00cause"})
+        assert response.status_code == 200 and "<strong>1</strong> match" in response.content.decode()
+    if response.status_code == 302:
+        response = client.get(response["Location"])
+    assert warning in response.content.decode()
 
 
 @pytest.mark.postgres
@@ -568,3 +595,16 @@ def test_file_with_nul_imports_on_postgresql(team: Team, tmp_path) -> None:  # t
     # A correction whose text holds NUL saves too.
     correct_transcript(transcript=transcript, new_text=transcript.text + "\x00!", user=None, expected_version=1)
     assert Transcript.objects.get(pk=transcript.pk).text.endswith("more.!")
+
+
+@pytest.mark.django_db
+def test_correction_preview_names_a_whitespace_only_change_and_cuts_long_ones(team: Team) -> None:
+    """An insertion of 200,000 spaces showed as an empty item (and would have filled the page)."""
+    transcript = import_transcript(study=team.study, filename="t.txt", data=b"P1: Because <b>so</b>.", user=None)
+    url = reverse("interviews:document_correct", args=[team.study.slug, transcript.transcript.uuid])
+    text = "P1: Because" + " " * 200_000 + " <b>so</b>. " + "<i>" * 1000
+    body = csrf_post(team.client("coder"), url, {"text": text, "version": "1", "action": "preview"}).content.decode()
+    changes = body[body.index('<ol class="diff">') : body.index("</ol>")]
+    assert '<ins><span class="whitespace">⟨200,000 spaces⟩</span></ins>' in changes
+    assert "&lt;i&gt;" in changes and "<i>" not in changes  # escaped
+    assert "(3,001 characters in all)" in changes and "&lt;i&gt;" * 700 not in changes

@@ -292,6 +292,23 @@ def test_what_cannot_be_retried_is_refused_with_a_reason(team: Team) -> None:
     assert Job.objects.get(pk=queued.pk).sent_at is None  # nothing was sent
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_import_that_failed_on_its_file_is_not_offered_again(team: Team) -> None:
+    """A damaged file fails the same way every time: no "Import again" (it offered one for a zip bomb)."""
+    job = create_job(study=team.study, kind=JobKind.IMPORT_TRANSCRIPT, user=team.coder, input_name="broken.pdf",
+                     input_bytes=b"%PDF-1.4 garbage")  # fmt: skip
+    enqueue(import_transcript_task, job)  # eager: runs and fails now
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.input_file and job.result.get("permanent")
+    assert "Import again" not in team.client("coder").get(job.get_absolute_url()).content.decode()
+    jobs_page = team.client("coder").get(reverse("interviews:import_jobs", args=[team.study.slug])).content.decode()
+    assert "broken.pdf" in jobs_page and "Import again" not in jobs_page
+    assert _messages(_retry(team, "coder", job)) == [
+        "This file could not be read; importing it again would fail the same way. Fix or re-save it, then upload it."
+    ]
+    assert Job.objects.get(pk=job.pk).status == JobStatus.FAILED
+
+
 @pytest.mark.django_db
 def test_who_may_retry(team: Team, broker: Broker) -> None:
     """Outsiders 404, viewers 403; coders their own jobs, owners any; another study's job 404."""
