@@ -1,0 +1,1 @@
+"""Assisted tagging (issue 10): the offline spaCy pipeline, stored analyses, technique mentions."""
