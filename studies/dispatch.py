@@ -46,6 +46,7 @@ TASKS: dict[str, str] = {
     JobKind.EXPORT_PARTICIPANTS: "interviews.tasks.export_participants_task",
     JobKind.EXPORT_CODEBOOK: "coding.tasks.export_codebook_task",
     JobKind.EXPORT_SEGMENTS: "coding.tasks.export_segments_task",
+    JobKind.NLP_PROCESS: "assist.tasks.process_nlp_task",
 }
 
 WAITING_MESSAGE = (

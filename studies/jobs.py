@@ -96,11 +96,10 @@ def time_limit_message(kind: str, *, hard: bool = False) -> str:
     """What a job stopped at its time limit tells the person who started it."""
     soft_limit, hard_limit = time_limits(kind)
     what = JobKind(kind).label.lower()
-    hint = (
-        "Splitting the document into smaller files may help"
-        if kind == JobKind.IMPORT_TRANSCRIPT
-        else "Exporting fewer rows may help"
-    )
+    hint = {
+        JobKind.IMPORT_TRANSCRIPT: "Splitting the document into smaller files may help",
+        JobKind.NLP_PROCESS: "`manage.py process_nlp` processes a study without a time limit",
+    }.get(JobKind(kind), "Exporting fewer rows may help")
     return (
         f"The {what} took longer than {_duration(hard_limit if hard else soft_limit)} and was stopped. "
         f"{hint}; whoever runs Thematica can also raise the limit."

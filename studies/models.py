@@ -138,6 +138,7 @@ class JobKind(models.TextChoices):
     EXPORT_PARTICIPANTS = "export_participants", "Participant table export"
     EXPORT_CODEBOOK = "export_codebook", "Codebook export"
     EXPORT_SEGMENTS = "export_segments", "Coded segments export"
+    NLP_PROCESS = "nlp_process", "Text processing"
 
 
 class Job(models.Model):

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "studies",
     "interviews",
     "coding",
+    "assist",
     "themes",
     "explainers",
     "reports",
@@ -255,7 +256,12 @@ THEMATICA_JOB_TIME_LIMITS: dict[str, tuple[int, int]] = {
     "export_participants": _time_limits("export_participants", 600, 660),
     "export_codebook": _time_limits("export_codebook", 600, 660),
     "export_segments": _time_limits("export_segments", 900, 960),
+    # Sentences and technique mentions of transcripts (a whole study when the vocabulary changes).
+    "nlp_process": _time_limits("nlp_process", 1800, 1860),
 }
+# A transcript imported or corrected gets a text-processing job (sentences, technique mentions) on
+# commit; off, they are processed only by `manage.py process_nlp`.
+THEMATICA_NLP_ON_TEXT_CHANGE = env_bool("THEMATICA_NLP_ON_TEXT_CHANGE", True)
 # A running task touches its job's heartbeat this often; a heartbeat older than STALE_AFTER means
 # the worker died (SIGKILL, out of memory, a lost machine). The sweep (`manage.py sweep_jobs`, run
 # by beat every SWEEP_INTERVAL and when a worker starts) starts such a job again, up to MAX_ATTEMPTS

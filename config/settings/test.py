@@ -23,5 +23,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # real-worker test (tests/test_celery_worker.py) switches eagerness off itself.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = False
+# Imports and corrections queue no text-processing job (tests count their jobs); tests/assist
+# switches it on where that job is what is tested.
+THEMATICA_NLP_ON_TEXT_CHANGE = False
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="thematica-test-static-"))
 WHITENOISE_USE_FINDERS = True

@@ -338,5 +338,9 @@ def correct_transcript(
         after={"version": locked.text_version, "sha256": locked.text_sha256},
         batch=batch,
     )
+    # The stored sentences and technique mentions are of the old text: a job finds them again.
+    from assist.services import queue_after_text_change
+
+    queue_after_text_change(locked, user=user)
     transcript.text, transcript.text_version = locked.text, locked.text_version
     return CorrectionOutcome(placed.moved, placed.flagged, placed.unchanged, locked.text_version, warnings)

@@ -552,6 +552,10 @@ def import_transcript(
     # A file name naming a participant links them unless the researcher said who everyone is.
     linked = mapped | set(chosen) | (set(named) if not (speaker_map and mapped) else set())
     transcript.participants.add(*linked)
+    # Its sentences and technique mentions are found by a job sent once this commits.
+    from assist.services import queue_after_text_change
+
+    queue_after_text_change(transcript, user=user)
     return ImportOutcome(transcript, True, parsed.warnings, import_summary(parsed, summaries, speakers))
 
 
