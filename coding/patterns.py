@@ -235,7 +235,8 @@ def _is_hex(digits: str, length: int) -> bool:
 def _translate(text: str) -> str:
     """Python's regular expression dialect as RE2 reads it: Unicode `\\w \\d \\s` (and their
     negations), `\\Z` as RE2's `\\z`, `\\uXXXX`, `\\UXXXXXXXX` and `\\N{NAME}` as `\\x{...}`.
-    `\\C` (one byte of UTF-8) is refused: a match could end inside a character."""
+    `\\C` (one byte of UTF-8) is refused: a match could end inside a character; so are `\\b` and `\\B`,
+    whose RE2 word boundary is ASCII-only and would match inside words such as "über"."""
     out: list[str] = []
     in_class = False
     i, n = 0, len(text)
@@ -264,6 +265,14 @@ def _translate(text: str) -> str:
                 out.append(r"\z")
             elif escape == "C":
                 raise _unsupported("\\C (a single byte, which can split a character)")
+            elif escape in "bB" and not in_class:
+                # RE2's word boundary knows only a-z, 0-9 and _: `\bber\b` matched inside "über", so an
+                # auto-code could code half a word. Refused rather than wrong.
+                raise PatternError(
+                    f"\\{escape} (a word boundary) is not supported: in RE2 it knows only a–z, 0–9 and _, so it "
+                    "would match inside words such as “über”. Search in “a word or phrase” mode, which matches "
+                    "whole words in every language."
+                )
             elif escape in "uU" and _is_hex(
                 digits := text[i : i + (4 if escape == "u" else 8)], 4 if escape == "u" else 8
             ):

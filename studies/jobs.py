@@ -299,9 +299,7 @@ def job_context(job_id: int) -> Iterator[Job | None]:
         except JobSuperseded:
             logger.warning("Job %s was taken over or ended by another attempt; this attempt's work is dropped", job.pk)
         except JobError as exc:
-            if exc.permanent:
-                job.result = {**(job.result or {}), "permanent": True}
-            _fail_if_current(job, str(exc))
+            _fail_if_current(job, str(exc), permanent=exc.permanent)
         except SoftTimeLimitExceeded:
             _fail_if_current(job, time_limit_message(job.kind))
         except Exception as exc:
@@ -315,7 +313,13 @@ def job_context(job_id: int) -> Iterator[Job | None]:
                     logger.warning("Job %s was taken over or ended by another attempt", job.pk)
 
 
-def _fail_if_current(job: Job, error: str) -> None:
+def _fail_if_current(job: Job, error: str, *, permanent: bool = False) -> None:
+    # What the attempt changed on the row in memory (a result, a cleared input file: `finish_job`
+    # inside a transaction that then failed to commit) is not what the database holds: start again
+    # from the stored row, so a failed job keeps its file and shows no result of rolled-back work.
+    job.refresh_from_db(fields=["result", "input_file", "result_file", "progress", "message"])
+    if permanent:
+        job.result = {**(job.result or {}), "permanent": True}
     try:
         fail_job(job, error)
     except JobSuperseded:

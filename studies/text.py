@@ -13,9 +13,11 @@ a character that cannot be stored loses nothing that could have been kept.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -78,9 +80,9 @@ class StripUnstorableMiddleware:
     One rule on every path: characters that cannot be stored are dropped and the person is told.
     Several views read `request.POST` without a form (whose validator would refuse NUL with a less
     helpful message), so the request is cleaned here, before any view sees it. Uploaded files are
-    not form fields: their contents go through `storable` where they are read. Lone surrogates
-    cannot arrive this way (request data is decoded from UTF-8, replacing errors). Placed after
-    MessageMiddleware, which the warning needs.
+    not form fields: their contents go through `storable` where they are read. Form data is decoded
+    from UTF-8 replacing errors, so lone surrogates arrive only as JSON escapes (`\\ud800`), which
+    are removed too. Placed after MessageMiddleware, which the warning needs.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -91,19 +93,38 @@ class StripUnstorableMiddleware:
         request.GET = _cleaned(request.GET, removed)  # type: ignore[assignment]
         if request.method == "POST":
             request.POST = _cleaned(request.POST, removed)  # type: ignore[misc,assignment]
-            if request.content_type == "application/json":
-                body = request.body
-                if b"\\u0000" in body:
-                    cleaned = _JSON_NUL.sub(rb"\1", body)
-                    removed.nul += (len(body) - len(cleaned)) // 6
-                    request._body = cleaned  # type: ignore[attr-defined]  # what request.body returns
+            if request.content_type == "application/json" and _JSON_SUSPECT.search(request.body):
+                _clean_json_body(request, removed)
         if removed:
             messages.warning(request, removed.warning(TYPED_WARNING))
         return self.get_response(request)
 
 
-# A JSON string escape \u0000 (not an escaped backslash followed by "u0000").
-_JSON_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+# A JSON escape of NUL or of a UTF-16 surrogate (lone ones decode to characters with no UTF-8 form).
+_JSON_SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _clean_json_body(request: HttpRequest, removed: Removed) -> None:
+    """Decode the JSON body, drop what cannot be stored from its strings, and put it back as what
+    `request.body` returns. A body that is not JSON is left to the view to refuse."""
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        return
+    before = removed.total
+    data = _clean_value(data, removed)
+    if removed.total != before:
+        request._body = json.dumps(data, ensure_ascii=False).encode()  # type: ignore[attr-defined]
+
+
+def _clean_value(value: Any, removed: Removed) -> Any:
+    if isinstance(value, str):
+        return storable(value, removed)
+    if isinstance(value, list):
+        return [_clean_value(item, removed) for item in value]
+    if isinstance(value, dict):
+        return {storable(key, removed): _clean_value(item, removed) for key, item in value.items()}
+    return value
 
 
 def _cleaned(data: QueryDict, removed: Removed) -> QueryDict:

@@ -101,6 +101,11 @@ class _Diff:
         a, b = self.old[o1:o2], self.new[n1:n2]
         head = _common_prefix(a, b)
         tail = _common_prefix(a[head:][::-1], b[head:][::-1])
+        if level == LINES:
+            # Whole lines only: a common end that stops mid-line would leave part-lines, which
+            # no longer match the lines they came from (a line moved would be paired wrongly).
+            head = a.rfind("\n", 0, head) + 1
+            tail = _line_tail(a, b, tail)
         self.add("equal", o1, o1 + head, n1, n1 + head)
         a1, a2, b1, b2 = o1 + head, o2 - tail, n1 + head, n2 - tail
         if a1 == a2:
@@ -121,8 +126,11 @@ class _Diff:
         a_pos, b_pos = _positions(a, o1), _positions(b, n1)
         i = j = 0
         for anchor_i, anchor_j in [*_unique_anchors(a, b), (len(a), len(b))]:
-            if anchor_i - i == anchor_j - j:
-                # As many lines on each side: each line was corrected in place.
+            if anchor_i - i == anchor_j - j and not _shifted(a[i:anchor_i], b[j:anchor_j]):
+                # As many lines on each side, none found again elsewhere on the other side: each
+                # line was corrected in place. (A line deleted here and another inserted there
+                # also leave as many lines; pairing those in place would move codings onto the
+                # wrong line, so a line seen at another position sends them to the matcher.)
                 for k in range(anchor_i - i):
                     self.region(a_pos[i + k], a_pos[i + k + 1], b_pos[j + k], b_pos[j + k + 1], level=WORDS)
             else:
@@ -150,6 +158,26 @@ class _Diff:
                 self.region(a_pos[i1], a_pos[i2], b_pos[j1], b_pos[j2], level=level + 1)
             else:
                 self.add(tag, a_pos[i1], a_pos[i2], b_pos[j1], b_pos[j2])
+
+
+def _line_tail(a: str, b: str, tail: int) -> int:
+    """The longest common end of `a` and `b`, at most `tail` long, that starts a line in both."""
+    while tail:
+        start_a, start_b = len(a) - tail, len(b) - tail
+        if (start_a == 0 or a[start_a - 1] == "\n") and (start_b == 0 or b[start_b - 1] == "\n"):
+            return tail
+        newline = a.find("\n", start_a, len(a))
+        if newline == -1:
+            return 0
+        tail = len(a) - newline - 1
+    return 0
+
+
+def _shifted(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether a line of `a` that changed in place (a[k] != b[k]) occurs elsewhere in `b`: then it
+    moved rather than changed. (Lines equal at their own position, blank separators say, do not.)"""
+    lines_b = set(b)
+    return any(line != b[k] and line in lines_b for k, line in enumerate(a))
 
 
 def _unique_anchors(a: list[str], b: list[str]) -> list[tuple[int, int]]:

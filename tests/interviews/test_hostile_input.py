@@ -541,6 +541,20 @@ def test_new_speaker_label_loses_nul(team: Team) -> None:
 
 
 @pytest.mark.django_db
+def test_a_lone_surrogate_in_json_is_removed_with_a_warning(team: Team) -> None:
+    """`{"new_code": "Trust\\ud800"}` decoded to a character with no UTF-8 form: a 500."""
+    client = team.client("coder")
+    transcript = import_transcript(study=team.study, filename="t.txt", data=b"P1: Because.", user=None).transcript
+    body = '{"new_code": "Trust\\ud800", "start": 4, "end": 11, "version": 1}'
+    url = reverse("coding:apply", args=[team.study.slug, transcript.uuid])
+    response = csrf_post(client, url, body, content_type="application/json")
+    assert response.status_code in (200, 201), response.content
+    assert Code.objects.get().name == "Trust"
+    page = client.get(reverse("studies:dashboard", args=[team.study.slug])).content.decode()
+    assert "Removed 1 character that cannot be stored (unpaired surrogate) from what you typed." in page
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("where", ["code", "memo", "correction", "search", "json"])
 def test_typed_nul_is_removed_with_a_warning_as_in_files(team: Team, where: str) -> None:
     """Code names and memo bodies are read from request.POST without a form: NUL reached PostgreSQL

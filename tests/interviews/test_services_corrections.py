@@ -169,3 +169,18 @@ def test_undo_of_a_recode_after_a_correction_recodes_back_on_the_new_text(team: 
     transcript.refresh_from_db()
     live = Coding.objects.get(retired_at=None)
     assert (live.code, transcript.text[live.start : live.end], live.text_version) == (code, "audits", 2)
+
+
+@pytest.mark.django_db
+def test_a_deleted_and_an_inserted_line_do_not_shift_codings_onto_another_line(team: Team) -> None:
+    """Between two unique lines, one line deleted and another inserted leave as many lines on each
+    side; pairing them in place moved a coding on a repeated line onto the inserted one, unflagged."""
+    d, x = "R: I trust my doctor", "R: I trust my neighbour"
+    transcript, code = _setup(team, "\n".join(["H: Hello", "I: Yes.", d, "T: Then", d]) + "\n")
+    coding = _code(transcript, code, "I trust my")  # on the first D
+    assert transcript.text == "\n\n".join(["H: Hello", "I: Yes.", d, "T: Then", d])
+    new = "\n\n".join(["H: Hello", d, x, "T: Then", d])
+    outcome = correct_transcript(transcript=transcript, new_text=new, user=team.coder, expected_version=1)
+    row = _current(coding)
+    assert (row.start, row.end) == (new.index(d) + 3, new.index(d) + 13)  # still the first D, not X
+    assert outcome.flagged == 0 and not row.needs_review

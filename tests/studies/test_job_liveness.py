@@ -439,3 +439,23 @@ def test_a_job_message_carries_no_time_limits_so_the_workers_own_apply(monkeypat
     import_transcript_task.apply_async(args=[1])
     assert (sent["time_limit"], sent["soft_time_limit"]) == (None, None)
     assert import_transcript_task.soft_time_limit == time_limits(JobKind.IMPORT_TRANSCRIPT)[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_work_rolled_back_after_finish_job_leaves_a_failed_job_with_its_file(team: Team, media: Path) -> None:
+    """`finish_job` changed the job in memory (result, cleared file) before its transaction
+    committed; when the commit failed, `fail_job` saved those changes: a failed job with no file
+    and a result linking to rolled-back work."""
+    from django.db import transaction
+
+    job = _import_job(team)
+    path = job.input_file.name or ""
+    with job_context(job.pk) as running:
+        assert running is not None
+        with transaction.atomic():
+            finish_job(running, result={"transcript_uuid": "rolled-back"})
+            raise RuntimeError("the commit failed")
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "RuntimeError" in job.error
+    assert job.input_file.name == path and default_storage.exists(path)
+    assert "transcript_uuid" not in job.result
