@@ -109,7 +109,10 @@ def test_sigkill_of_a_whole_worker_mid_import_leaves_one_complete_transcript(
 
     fault_figure("worker_kill_recovery_s", recovery_s)
     fault_figure("worker_kill_timeout_s", RECOVERY_TIMEOUT_S)
-    fault_figure("worker_kill_jobs_once", f"{Job.objects.filter(status=JobStatus.DONE).count()}/1")
+    fault_figure(
+        "worker_kill_jobs_once",
+        f"{Job.objects.filter(kind=JobKind.IMPORT_TRANSCRIPT, status=JobStatus.DONE).count()}/1",
+    )
     fault_figure("worker_kill_transcripts", len(transcripts))
     fault_figure("worker_kill_deliveries", _deliveries(second.log()))
 
