@@ -117,3 +117,24 @@ def test_reset_rebuilds_only_demo_studies() -> None:
     call_command("load_demo", reset=True, stdout=StringIO())
     assert _counts() == before
     assert Study.objects.filter(pk=other.pk).exists()
+
+
+@pytest.mark.django_db
+def test_demo_documents_are_processed_and_show_technique_mentions() -> None:
+    """The demo is written without the import path, whose job finds sentences and technique
+    mentions: the loader processes its documents itself, once."""
+    from assist.models import TechniqueMention, TextAnalysis
+    from assist.selectors import unprocessed_transcripts
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    study = Study.objects.get(slug=hopkins_booth2021.SLUG)
+    assert Transcript.objects.filter(study=study).exists() and not unprocessed_transcripts(study).exists()
+    assert (
+        TextAnalysis.objects.filter(transcript__study=study).count() == Transcript.objects.filter(study=study).count()
+    )
+    assert "processed documents" in out.getvalue()
+    # The published quotes name no technique (they are about the work around models), so there may
+    # be none; any found sit on their words.
+    for mention in TechniqueMention.objects.filter(study=study):
+        assert mention.transcript.text[mention.start : mention.end] == mention.text
