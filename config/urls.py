@@ -23,6 +23,7 @@ urlpatterns = [
     path("studies/", include("studies.urls")),
     path("studies/<slug:slug>/", include("interviews.urls")),
     path("studies/<slug:slug>/", include("coding.urls")),
+    path("studies/<slug:slug>/", include("explainers.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -68,7 +68,10 @@ ADMIN_CHECKED = {"admin:index": {"GET": {"anonymous": 302, "outsider": 302, "vie
 # Pages that do not send a signed-out visitor to sign in.
 PUBLIC = {"home", "favicon", "accounts:login", "accounts:logout", "accounts:accept_invitation"}
 # URLs with an id that is not an object of a study named in the address, and why.
-NOT_CROSS_STUDY = {"accounts:accept_invitation": "the invitation link names its study itself"}
+NOT_CROSS_STUDY = {
+    "accounts:accept_invitation": "the invitation link names its study itself",
+    "explainers:technique_detail": "a technique slug names an entry of the vocabulary, the same in every study",
+}
 # Cross-study answers other than 404, and why: the same answer as for an id that exists nowhere.
 CROSS_STUDY_STATUS = {
     # A table upload that is not found is "expired": back to the upload form with a message.

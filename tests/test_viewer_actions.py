@@ -178,6 +178,7 @@ def _demo_study() -> Demo:
         "protocol_uuid": [protocol.uuid],
         "job_uuid": [export.uuid, imported.uuid],
         "memo_uuid": [memo.uuid for memo in memos],
+        "technique_slug": ["shap"],
     }
     formats = {"code_uuid": coding.code.uuid, "start": coding.start, "end": coding.end}
     return Demo(study=study, viewer=viewer, kwargs=kwargs, formats=formats)

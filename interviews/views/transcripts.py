@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coding.selectors import reader_context
+from explainers.selectors import transcript_techniques
 from studies.access import study_access
 
 from ..access import get_transcript_for_user
@@ -34,5 +35,13 @@ def transcript_detail(request: HttpRequest, slug: str, transcript_uuid: UUID) ->
     return render(
         request,
         "interviews/transcript_detail.html",
-        {"study": transcript.study, "transcript": transcript, "can_code": can_code, "config": config, **context},
+        {
+            "study": transcript.study,
+            "transcript": transcript,
+            "can_code": can_code,
+            "config": config,
+            # Stored mentions only (one query; one more when there are none): no page runs spaCy.
+            "techniques_panel": transcript_techniques(transcript),
+            **context,
+        },
     )

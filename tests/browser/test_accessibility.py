@@ -114,6 +114,8 @@ CASES: dict[str, Case] = {
     "retrieval": Case("coder", lambda d: f"{_s(d)}/retrieve/?code={d.code.uuid}", ".retrieval-results h2"),
     "keyword in context": Case("coder", lambda d: f"{_s(d)}/kwic/?q=model", "main h1"),
     "memos": Case("coder", lambda d: f"{_s(d)}/memos/", "main h1"),
+    "techniques": Case("coder", lambda d: f"{_s(d)}/techniques/", "main h1"),
+    "technique": Case("coder", lambda d: f"{_s(d)}/techniques/shap/", "main h1"),
     "activity": Case("coder", lambda d: f"{_s(d)}/activity/", "#activity"),
     "import": Case("coder", lambda d: f"{_s(d)}/documents/import/", "main h1"),
     "import preview": Case("coder", lambda d: f"{_s(d)}/documents/import/", "#files", _preview_an_upload),
