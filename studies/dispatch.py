@@ -155,20 +155,6 @@ def send(job: Job, *, even_if_down: bool = False) -> bool:
     return True
 
 
-def broker_reachable() -> bool:
-    """One quick connection to the broker (True when tasks run in the process)."""
-    if _eager():
-        return True
-    try:
-        with _connection() as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, interval_max=0.2)
-    except Exception as exc:
-        logger.warning("The task service is still unreachable: %s", _broker_failed(exc))
-        return False
-    cache.delete(_DOWN_KEY)
-    return True
-
-
 def resend_waiting_jobs(*, limit: int = 500) -> int:
     """Send the WAITING jobs again, oldest first; the number sent. Cheap while the broker is still
     down: one connection attempt, not one per job. Called by the stale-job sweep and (through

@@ -36,7 +36,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .dispatch import resend_waiting_jobs, send
+from .dispatch import resend_waiting_jobs, send, send_again
 from .jobs import JobSuperseded, attempt_note, fail_job, gave_up_message, max_attempts, stale_before
 from .models import Job, JobStatus
 
@@ -145,12 +145,10 @@ def _resend_unstarted_jobs(now: datetime) -> int:
     )
     resent = 0
     for job in jobs:
-        # Unsent again only if nobody sent or started it meanwhile; `send` then claims it.
         sent_at = job.sent_at
-        if Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED, sent_at=sent_at).update(sent_at=None):
-            job.sent_at = None
-            logger.warning("Job %s (%s) was sent at %s and never started; sending it again", job.pk, job.kind, sent_at)
-            resent += send(job)
+        if send_again(job):  # only if nobody sent or started it meanwhile
+            logger.warning("Job %s (%s) was sent at %s and never started; sent it again", job.pk, job.kind, sent_at)
+            resent += 1
     return resent
 
 
