@@ -2,13 +2,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
@@ -18,6 +16,7 @@ from . import dispatch, services
 from .access import get_in_study_or_404, get_study_access, get_study_for_user, studies_for_user
 from .exports import content_type_for
 from .forms import AddMemberForm, InvitationForm, RoleForm, StudyForm
+from .http import safe_next
 from .models import Invitation, Job, JobStatus, Membership
 from .selectors import study_dashboard as dashboard_data
 from .selectors import study_members
@@ -174,12 +173,6 @@ def job_detail(request: HttpRequest, slug: str, job_uuid: UUID) -> HttpResponse:
     return render(request, template, {"study": access.study, "job": job, "can_retry": can_retry})
 
 
-class JobRetryForm(forms.Form):
-    """Where to go back to after "Retry now": the job's page, or a page of this site that lists it."""
-
-    next = forms.CharField(required=False, max_length=2000)
-
-
 @login_required
 @require_POST
 def job_retry(request: HttpRequest, slug: str, job_uuid: UUID) -> HttpResponse:
@@ -189,10 +182,6 @@ def job_retry(request: HttpRequest, slug: str, job_uuid: UUID) -> HttpResponse:
     job = get_in_study_or_404(Job.objects.all(), access.study, uuid=job_uuid)
     if not dispatch.may_retry(access, job):
         raise PermissionDenied("Only the person who started this job or a study owner may retry it.")
-    form = JobRetryForm(request.POST)
-    back = form.cleaned_data["next"] if form.is_valid() else ""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = ""
     try:
         job = dispatch.retry_job(job=job)
     except dispatch.RetryRefused as exc:
@@ -205,7 +194,7 @@ def job_retry(request: HttpRequest, slug: str, job_uuid: UUID) -> HttpResponse:
             )
         else:
             messages.success(request, "Sent to the task service again.")
-    return redirect(back or job.get_absolute_url())
+    return redirect(safe_next(request, job.get_absolute_url()))
 
 
 @login_required

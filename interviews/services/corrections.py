@@ -289,11 +289,6 @@ def corrected_text(new_text: str) -> tuple[str, list[str]]:
     return text, [removed.warning()] if removed else []
 
 
-def correction_warnings(new_text: str) -> list[str]:
-    """What the preview of `new_text` warns about (see `corrected_text`)."""
-    return corrected_text(new_text)[1]
-
-
 def preview_correction(*, transcript: Transcript, new_text: str, limit: int = 200) -> list[tuple[str, str]]:
     """The changed passages (old, new) that saving `new_text` would make, after normalisation."""
     candidate, _ = corrected_text(new_text)

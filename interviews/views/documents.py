@@ -29,7 +29,7 @@ from ..selectors import suggest_question_links
 from ..services import documents as services
 from ..services import protocols as protocol_services
 from ..services import speakers as speaker_services
-from ..services.corrections import StaleVersion, correct_transcript, correction_warnings, preview_correction
+from ..services.corrections import StaleVersion, correct_transcript, preview_correction
 
 
 @login_required
@@ -348,8 +348,6 @@ def document_correct(request: HttpRequest, slug: str, transcript_uuid: UUID) -> 
                 error = " ".join(exc.messages)
         else:
             changes = preview_correction(transcript=transcript, new_text=new_text)
-            for warning in correction_warnings(new_text):
-                messages.warning(request, warning)
             if not changes:
                 error = "No changes."
     flagged = list(
