@@ -29,6 +29,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from kombu.exceptions import OperationalError
@@ -85,8 +86,15 @@ def _connection() -> Any:
     )
 
 
-def _eager() -> bool:
+def runs_in_process() -> bool:
+    """Whether tasks run in this process (no broker configured): no worker, no beat."""
     return bool(app.conf.task_always_eager)
+
+
+def at_most_every(key: str, seconds: int) -> bool:
+    """True at most once every `seconds` per cache for `key`: lazy work that pages and uploads
+    trigger (resending waiting jobs, purging old uploads) instead of a beat."""
+    return bool(cache.add(key, True, seconds))
 
 
 def _waiting_message(job: Job) -> str:
@@ -97,9 +105,12 @@ def _claim(job: Job) -> datetime | None:
     """Mark `job` as sent now if nobody has sent it yet; the `sent_at` it got, or None if it was
     already sent, is running or is finished."""
     now = timezone.now()
+    # A waiting job's message ("waiting for the task service") no longer holds; a queued job's
+    # (why the sweep queued it again, say) still does.
+    message = Case(When(status=JobStatus.WAITING, then=Value("")), default=F("message"))
     claimed = Job.objects.filter(
         pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.WAITING], sent_at__isnull=True
-    ).update(status=JobStatus.QUEUED, message="", sent_at=now)
+    ).update(status=JobStatus.QUEUED, message=message, sent_at=now)
     return now if claimed else None
 
 
@@ -139,7 +150,7 @@ def send(job: Job, *, even_if_down: bool = False) -> bool:
     sent_at = _claim(job)
     if sent_at is None:
         return False
-    if _eager():
+    if runs_in_process():
         _task(job).apply_async(args=[job.pk])
         return True
     if not even_if_down and cache.get(_DOWN_KEY):
@@ -162,7 +173,7 @@ def resend_waiting_jobs(*, limit: int = 500) -> int:
     jobs = list(Job.objects.filter(status=JobStatus.WAITING).order_by("created_at")[:limit])
     if not jobs:
         return 0
-    if _eager():
+    if runs_in_process():
         return sum(send(job) for job in jobs)
     sent = 0
     try:
@@ -191,7 +202,7 @@ def resend_waiting_jobs_lazily() -> int:
     """`resend_waiting_jobs`, at most once every RESEND_EVERY_SECONDS (per cache): pages and polls
     that show a waiting job call this, so a job starts once the broker is back and someone is
     looking, even with no sweep running."""
-    if not cache.add(_RESEND_KEY, True, RESEND_EVERY_SECONDS):
+    if not at_most_every(_RESEND_KEY, RESEND_EVERY_SECONDS):
         return 0
     return resend_waiting_jobs()
 

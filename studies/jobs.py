@@ -168,9 +168,11 @@ def create_job(
         job.input_file.save(input_name or "input", ContentFile(input_bytes), save=False)
         # Failed uploads' files are deleted after their retention; without a beat (tasks in the web
         # process) uploads are what looks for them, at most hourly.
+        from .dispatch import runs_in_process
         from .sweep import purge_job_inputs_lazily
 
-        transaction.on_commit(purge_job_inputs_lazily)
+        if runs_in_process():
+            transaction.on_commit(purge_job_inputs_lazily)
     job.save()
     return job
 

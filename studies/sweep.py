@@ -29,14 +29,13 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.storage import Storage, default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .dispatch import resend_waiting_jobs, send, send_again
+from .dispatch import at_most_every, resend_waiting_jobs, send, send_again
 from .jobs import JobSuperseded, attempt_note, fail_job, gave_up_message, max_attempts, stale_before
 from .models import Job, JobStatus
 
@@ -121,19 +120,11 @@ def _restart_stale_jobs(now: datetime) -> tuple[int, int]:
             # Queued and not sent: `dispatch.send` claims and sends it once this commits.
             job.status, job.sent_at, job.message = JobStatus.QUEUED, None, restarted_message(job.attempts + 1)
             job.save(update_fields=["status", "sent_at", "message"])
-            transaction.on_commit(partial(_send_again, job))
+            transaction.on_commit(partial(send, job))
             restarted += 1
     for job in jobs:
         logger.warning("Job %s (%s) lost its worker: %s", job.pk, job.kind, job.error or job.message)
     return restarted, given_up
-
-
-def _send_again(job: Job) -> None:
-    message = job.message
-    if send(job):
-        # `send` clears the message of the job it claims; say again why it is queued (unless a
-        # worker already started it).
-        Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED, attempts=job.attempts).update(message=message)
 
 
 def _resend_unstarted_jobs(now: datetime) -> int:
@@ -194,7 +185,7 @@ _PURGE_KEY = "thematica:sweep:purge-tried"
 def purge_job_inputs_lazily() -> PurgeReport | None:
     """`purge_job_inputs` at most once an hour (per cache), for each new upload: with no broker
     (tasks run in the web process, no beat) nothing else would delete failed uploads' files."""
-    if not cache.add(_PURGE_KEY, True, PURGE_EVERY_SECONDS):
+    if not at_most_every(_PURGE_KEY, PURGE_EVERY_SECONDS):
         return None
     try:
         return purge_job_inputs()
