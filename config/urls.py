@@ -24,6 +24,8 @@ urlpatterns = [
     path("studies/<slug:slug>/", include("interviews.urls")),
     path("studies/<slug:slug>/", include("coding.urls")),
     path("studies/<slug:slug>/", include("explainers.urls")),
+    path("studies/<slug:slug>/", include("assist.urls")),
+    path("studies/<slug:slug>/", include("deid.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -135,7 +135,9 @@ class PanelTechnique:
 def transcript_techniques(transcript: Transcript) -> dict[str, Any]:
     """The reader's "Techniques mentioned" panel: the techniques in the transcript's present text
     with their counts and first positions, most mentioned first, and whether the text was processed
-    at all (asked only when nothing was found: a current mention implies a current analysis)."""
+    at all (asked only when nothing was found: a current mention implies a current analysis); and
+    every mention as (start, end, slug) in text order, which the reader marks inline
+    (`explainers.marks`) from this same query."""
     mentions: list[TechniqueMention] = list(transcript_mentions(transcript).only("start", "end", "technique"))
     counts = Counter(m.technique for m in mentions)
     positions: dict[str, list[tuple[int, int]]] = {}
@@ -152,4 +154,8 @@ def transcript_techniques(transcript: Transcript) -> dict[str, Any]:
         techniques.append(PanelTechnique(technique=technique, count=n, positions=positions[slug]))
     techniques.sort(key=lambda t: (-t.count, t.technique.name.casefold()))
     processed = bool(mentions) or current_analysis(transcript) is not None
-    return {"techniques": techniques, "processed": processed}
+    return {
+        "techniques": techniques,
+        "processed": processed,
+        "mentions": [(m.start, m.end, m.technique) for m in mentions],
+    }

@@ -48,6 +48,9 @@ TASKS: dict[str, str] = {
     JobKind.EXPORT_CODEBOOK: "coding.tasks.export_codebook_task",
     JobKind.EXPORT_SEGMENTS: "coding.tasks.export_segments_task",
     JobKind.NLP_PROCESS: "assist.tasks.process_nlp_task",
+    JobKind.SUGGEST_TRAIN: "assist.tasks.train_suggestions_task",
+    JobKind.SUGGEST_RUN: "assist.tasks.suggest_task",
+    JobKind.DEID_DETECT: "deid.tasks.deid_detect_task",
 }
 
 WAITING_MESSAGE = (

@@ -99,6 +99,9 @@ def time_limit_message(kind: str, *, hard: bool = False) -> str:
     hint = {
         JobKind.IMPORT_TRANSCRIPT: "Splitting the document into smaller files may help",
         JobKind.NLP_PROCESS: "`manage.py process_nlp` processes a study without a time limit",
+        JobKind.SUGGEST_TRAIN: "Training runs again after the next coding change",
+        JobKind.SUGGEST_RUN: "Suggesting for fewer transcripts at a time may help",
+        JobKind.DEID_DETECT: "Splitting a very long document into parts may help",
     }.get(JobKind(kind), "Exporting fewer rows may help")
     return (
         f"The {what} took longer than {_duration(hard_limit if hard else soft_limit)} and was stopped. "

@@ -139,6 +139,9 @@ class JobKind(models.TextChoices):
     EXPORT_CODEBOOK = "export_codebook", "Codebook export"
     EXPORT_SEGMENTS = "export_segments", "Coded segments export"
     NLP_PROCESS = "nlp_process", "Text processing"
+    SUGGEST_TRAIN = "suggest_train", "Suggestion model training"
+    SUGGEST_RUN = "suggest_run", "Code suggestions"
+    DEID_DETECT = "deid_detect", "De-identification scan"
 
 
 class Job(models.Model):

@@ -170,7 +170,12 @@ def job_detail(request: HttpRequest, slug: str, job_uuid: UUID) -> HttpResponse:
         job.refresh_from_db()
     template = "studies/_job_status.html" if request.headers.get("HX-Request") else "studies/job_detail.html"
     can_retry = dispatch.can_retry(job) and dispatch.may_retry(access, job)
-    return render(request, template, {"study": access.study, "job": job, "can_retry": can_retry})
+    response = render(request, template, {"study": access.study, "job": job, "can_retry": can_retry})
+    if request.headers.get("HX-Request") and job.is_finished:
+        # The poll that sees the job end (it stops polling then): the page around it may show the
+        # job's results again (`hx-trigger="job-finished from:body"`, e.g. deid's review page).
+        response["HX-Trigger"] = "job-finished"
+    return response
 
 
 @login_required

@@ -5,7 +5,8 @@
 - `payloads`: the reader's JSON and poll;
 - `reader`: everything the transcript reader shows;
 - `retrieval`: coded segments by codes and attributes, paged in SQL;
-- `search`: keyword in context and search patterns.
+- `search`: keyword in context and search patterns;
+- `training`: codings as training data for code suggestions.
 """
 
 from .codebook import CodeRow, codebook_tree, study_codes
@@ -21,6 +22,7 @@ from .retrieval import (
     segments_frame,
 )
 from .search import MAX_HITS, Hit, PatternError, compile_pattern, search_hits
+from .training import training_codings
 from .visibility import (
     code_coding_count,
     coding_counts,
@@ -55,6 +57,7 @@ __all__ = [
     "segment_page",
     "segments_frame",
     "study_codes",
+    "training_codings",
     "transcript_codings",
     "visible_coding",
     "visible_codings",

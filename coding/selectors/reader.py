@@ -44,6 +44,8 @@ class ReaderTurn:
     # redraws them only when codings change): a key the script compares and the markup.
     codes_key: str = ""
     codes_html: str = ""
+    # The text as markup, escaped, with technique mentions as links (explainers.marks); set by the view.
+    text_html: str = ""
 
 
 # How many codes a turn's summary shows (all are read out); keep in step with static/js/reader.js.

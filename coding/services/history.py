@@ -35,7 +35,7 @@ def record(
     after: dict[str, Any] | None = None,
     batch: UUID | None = None,
 ) -> LogEntry:
-    return LogEntry.objects.create(
+    entry = LogEntry.objects.create(
         study=study,
         user=user,
         action=action,
@@ -46,6 +46,12 @@ def record(
         after=after,
         batch=batch or uuid4(),
     )
+    if object_type in ("coding", "suggestion"):
+        # What the study's suggestion model learns changed: retrain on commit (throttled, no query here).
+        from assist.suggestions import after_coding_change
+
+        after_coding_change(study_id=study.pk, user_id=user.pk if user else None)
+    return entry
 
 
 # --- undo ------------------------------------------------------------------------------------------
@@ -58,6 +64,8 @@ def record(
 #   object_type "transcript": correct_transcript (not undoable here; correct the text again)
 #   object_type "speaker": merge | reassign | split | join | map (interviews.services.speakers; object_uuid is
 #                         the transcript's, before/after snapshot its turns and speakers)
+#   object_type "suggestion": accept | reject (assist.suggestions; in the batch of the coding an acceptance
+#                         made; undo reopens the suggestion and takes the decision back from its rules)
 # `before`/`after` hold the changed fields, uuids as strings. Entries sharing `batch` are one
 # user action and are undone together: codings set-based, then codes and memos newest first.
 
@@ -66,6 +74,7 @@ UNDOABLE = {
     ("code", "delete"), ("code", "restore"), ("coding", "apply"), ("coding", "remove"), ("coding", "recode"),
     ("memo", "create"), ("memo", "update"), ("memo", "delete"), ("memo", "move"),
     ("speaker", "merge"), ("speaker", "reassign"), ("speaker", "split"), ("speaker", "join"), ("speaker", "map"),
+    ("suggestion", "accept"), ("suggestion", "reject"),
 }  # fmt: skip
 
 
@@ -190,6 +199,11 @@ def _invert(entry: LogEntry, now: Any) -> None:
 
         undo_speaker_change(entry)
         return
+    if kind == "suggestion":
+        from assist.suggestions import undo_decision  # reopens it; the coding was undone above
+
+        undo_decision(entry)
+        return
     if kind == "code":
         code = Code.objects.select_for_update().filter(uuid=entry.object_uuid).first()
         if code is None:
@@ -271,6 +285,13 @@ def undo_batch(*, study: Study, user: User, batch: UUID) -> UndoOutcome:
     if not entries:
         raise UndoRefused("There is nothing of yours to undo there.")
     for entry in entries:
+        if (entry.before or {}).get("deidentified"):
+            # deid.services.scrub_history replaced the names this entry held by pseudonyms: undoing it
+            # would put back a text or labels that never were (and the originals must not return).
+            raise UndoRefused(
+                f"“{entry.summary}” was made before the document was de-identified, so its history no "
+                "longer holds what it changed; it cannot be undone (an owner can revert the de-identification)."
+            )
         if (entry.object_type, entry.action) not in UNDOABLE:
             raise UndoRefused(f"“{entry.summary}” cannot be undone here.")
     now = timezone.now()

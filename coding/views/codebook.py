@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.utils import acting_user
+from assist.views import code_rules_context
 from interviews.importers import ImportFailure
 from interviews.models import Transcript
 from interviews.ordering import naturally
@@ -119,7 +120,7 @@ def code_detail(request: HttpRequest, slug: str, code_uuid: UUID) -> HttpRespons
         {"study": study, "code": code, "form": form, "conflict": conflict, "error": error, "excerpts": excerpts,
          "others": others, "row": row, "impact": services.deletion_impact(code=code, user=request.user), "fields": services.EDITABLE_FIELDS,
          "memos": code.memos.filter(deleted_at__isnull=True).select_related("author"), "memo_target": "code",
-         "memo_uuid": code.uuid},
+         "memo_uuid": code.uuid, **code_rules_context(request, code)},
         status=status,
     )  # fmt: skip
 

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "interviews",
     "coding",
     "assist",
+    "deid",
     "themes",
     "explainers",
     "reports",
@@ -258,10 +259,19 @@ THEMATICA_JOB_TIME_LIMITS: dict[str, tuple[int, int]] = {
     "export_segments": _time_limits("export_segments", 900, 960),
     # Sentences and technique mentions of transcripts (a whole study when the vocabulary changes).
     "nlp_process": _time_limits("nlp_process", 1800, 1860),
+    # Code suggestions: training a study's model, and rules + model over its processed transcripts.
+    "suggest_train": _time_limits("suggest_train", 900, 960),
+    "suggest_run": _time_limits("suggest_run", 1800, 1860),
+    # De-identification scan of one transcript (NER over a long interview takes seconds).
+    "deid_detect": _time_limits("deid_detect", 600, 660),
 }
 # A transcript imported or corrected gets a text-processing job (sentences, technique mentions) on
 # commit; off, they are processed only by `manage.py process_nlp`.
 THEMATICA_NLP_ON_TEXT_CHANGE = env_bool("THEMATICA_NLP_ON_TEXT_CHANGE", True)
+# Code suggestions' model is retrained in a job after coding changes (on commit, at most every
+# TRAIN_EVERY_S seconds per study, once some code has enough examples); off, only "Retrain now" trains.
+THEMATICA_SUGGEST_AUTO_TRAIN = env_bool("THEMATICA_SUGGEST_AUTO_TRAIN", True)
+THEMATICA_SUGGEST_TRAIN_EVERY_S = env_int("THEMATICA_SUGGEST_TRAIN_EVERY_S", 60)
 # A running task touches its job's heartbeat this often; a heartbeat older than STALE_AFTER means
 # the worker died (SIGKILL, out of memory, a lost machine). The sweep (`manage.py sweep_jobs`, run
 # by beat every SWEEP_INTERVAL and when a worker starts) starts such a job again, up to MAX_ATTEMPTS

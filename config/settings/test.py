@@ -26,5 +26,8 @@ CELERY_TASK_EAGER_PROPAGATES = False
 # Imports and corrections queue no text-processing job (tests count their jobs); tests/assist
 # switches it on where that job is what is tested.
 THEMATICA_NLP_ON_TEXT_CHANGE = False
+# Coding changes queue no suggestion-model training (tests count jobs and queries); the tests of the
+# trigger (tests/assist/test_suggestion_*.py) switch it on.
+THEMATICA_SUGGEST_AUTO_TRAIN = False
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="thematica-test-static-"))
 WHITENOISE_USE_FINDERS = True

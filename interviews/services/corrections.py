@@ -12,7 +12,7 @@ import bisect
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -303,11 +303,52 @@ def preview_correction(*, transcript: Transcript, new_text: str, limit: int = 20
     return changes
 
 
+def exact_edits(old: str, new: str, edits: Sequence[Block]) -> list[Block] | None:
+    """`edits` if they are the exact blocks from `old` to `new` (in order, covering both texts, equal
+    blocks equal), else None. A caller that made the text itself (de-identification replaces known
+    spans) knows its edits; a diff could pair a replaced name with other words."""
+    old_at = new_at = 0
+    for block in edits:
+        if (block.old_start, block.new_start) != (old_at, new_at) or block.old_end < block.old_start:
+            return None
+        if block.tag == "equal" and old[block.old_start : block.old_end] != new[block.new_start : block.new_end]:
+            return None
+        old_at, new_at = block.old_end, block.new_end
+    return list(edits) if (old_at, new_at) == (len(old), len(new)) else None
+
+
+def _cuts_change(blocks: list[Block]) -> Callable[[int, int], bool]:
+    """With exact edits, a coding needs review only when one of its ends falls inside a changed
+    block: a coding around a replaced name moves exactly, with the name replaced inside it."""
+    changes = [b for b in blocks if b.tag != "equal"]
+    starts = [b.old_start for b in changes]
+
+    def cut(start: int, end: int) -> bool:
+        for position in (start, end):
+            index = bisect.bisect_left(starts, position) - 1  # the last change starting before it
+            if index >= 0 and position < changes[index].old_end:
+                return True
+        return False
+
+    return cut
+
+
 @transaction.atomic
 def correct_transcript(
-    *, transcript: Transcript, new_text: str, user: User | None, expected_version: int
+    *,
+    transcript: Transcript,
+    new_text: str,
+    user: User | None,
+    expected_version: int,
+    edits: Sequence[Block] | None = None,
+    record_text: bool = True,
 ) -> CorrectionOutcome:
-    """Save a new text version; every coding is re-anchored onto it by `coding`'s service."""
+    """Save a new text version; every coding is re-anchored onto it by `coding`'s service.
+
+    `edits`: the exact blocks from the current text to `new_text`, when the caller knows them (see
+    `exact_edits`); they are used instead of a diff if they check out, else the text is diffed.
+    `record_text=False`: the history entry keeps no copy of the old text (de-identification: the
+    text it replaces holds the names it removes, which must not stay readable in the history)."""
     from coding.services.history import new_batch, record
     from coding.services.reanchor import reanchor_codings
 
@@ -320,20 +361,25 @@ def correct_transcript(
     old = locked.text
     if new == old:
         return CorrectionOutcome(0, 0, 0, locked.text_version, warnings)
-    offsets = OffsetMap(diff_blocks(old, new))
+    known = exact_edits(old, new, edits) if edits is not None and new == new_text else None
+    offsets = OffsetMap(known if known is not None else diff_blocks(old, new))
+    touches = _cuts_change(offsets.blocks) if known is not None else offsets.touches_change
     old_version = locked.text_version
     batch = new_batch()
 
     def map_span(start: int, end: int) -> tuple[int, int, bool]:
-        return (
-            offsets.map(start, is_end=False),
-            offsets.map(end, is_end=True),
-            offsets.touches_change(start, end),
-        )
+        return (offsets.map(start, is_end=False), offsets.map(end, is_end=True), touches(start, end))
 
     placed = reanchor_codings(
         transcript=locked, old_version=old_version, new_version=old_version + 1, new_length=len(new),
         map_span=map_span, batch=batch,
+    )  # fmt: skip
+    # Decided code suggestions move with the text too (a rejection must outlive a correction).
+    from assist.suggestions import carry_decided
+
+    carry_decided(
+        transcript=locked, old_version=old_version, new_version=old_version + 1, new_length=len(new),
+        map_span=map_span,
     )  # fmt: skip
 
     turns = list(SpeakerTurn.objects.filter(transcript=locked).order_by("index"))
@@ -357,7 +403,7 @@ def correct_transcript(
         object_type="transcript",
         object_uuid=locked.uuid,
         summary=f"corrected “{locked.title}”: {placed.moved} codings moved, {placed.flagged} flagged for review",
-        before={"version": old_version, "text": old if len(old) <= MAX_LOGGED_TEXT else None},
+        before={"version": old_version, "text": old if record_text and len(old) <= MAX_LOGGED_TEXT else None},
         after={"version": locked.text_version, "sha256": locked.text_sha256},
         batch=batch,
     )

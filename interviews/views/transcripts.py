@@ -8,7 +8,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from assist.views import reader_suggestions
 from coding.selectors import reader_context
+from explainers.marks import mark_mentions
 from explainers.selectors import transcript_techniques
 from studies.access import study_access
 
@@ -20,6 +22,10 @@ def transcript_detail(request: HttpRequest, slug: str, transcript_uuid: UUID) ->
     transcript = get_transcript_for_user(request, slug, transcript_uuid)
     can_code = study_access(request).can_code
     context = reader_context(transcript=transcript, user=request.user)
+    # Stored mentions only (one query; one more when there are none): no page runs spaCy. The same
+    # rows fill the side panel and the inline marks.
+    techniques = transcript_techniques(transcript)
+    mark_mentions(context["turns"], techniques["mentions"], transcript.study.slug)
     config = {
         "canCode": can_code,
         "study": transcript.study.slug,
@@ -40,8 +46,8 @@ def transcript_detail(request: HttpRequest, slug: str, transcript_uuid: UUID) ->
             "transcript": transcript,
             "can_code": can_code,
             "config": config,
-            # Stored mentions only (one query; one more when there are none): no page runs spaCy.
-            "techniques_panel": transcript_techniques(transcript),
+            "techniques_panel": techniques,
+            "suggestions_panel": reader_suggestions(request, transcript),
             **context,
         },
     )

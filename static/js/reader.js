@@ -3,8 +3,10 @@
 // for teammates' codings.
 //
 // Offsets are Unicode code points into the canonical text (what the server stores);
-// DOM offsets are UTF-16 units. Each .turn-text holds exactly the text of its turn
-// as one text node, and data-start is the code point offset of its first character.
+// DOM offsets are UTF-16 units. Each .turn-text holds exactly the text of its turn, and
+// data-start is the code point offset of its first character. The text is one text node, or
+// several when technique mentions are links inside it (explainers/marks.py): every conversion
+// goes through the turn's list of text nodes, so a mention changes no offset.
 // The speaker label between two turns is in the canonical text but in no turn: nothing
 // is ever painted on it, and a coding across turns is drawn as one piece per turn.
 "use strict";
@@ -31,8 +33,25 @@
   const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
 
   // --- turns and offset conversion -----------------------------------------------------------
+  // Where each text node of the reader starts, in UTF-16 units into its turn's text.
+  const nodeStart = new WeakMap();
+
+  function textNodes(el) {
+    const nodes = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let unit = 0;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.data.length) continue;
+      nodes.push(node);
+      nodeStart.set(node, unit);
+      unit += node.data.length;
+    }
+    return nodes;
+  }
+
   const turns = [...transcriptEl.querySelectorAll(".turn-text")].map((el, position) => {
     const text = el.textContent;
+    const nodes = textNodes(el);
     const start = Number(el.dataset.start);
     // unitIndex[i] = UTF-16 index of code point i; only built when the text has astral characters.
     let unitIndex = null;
@@ -58,7 +77,8 @@
       start,
       end: start + length,
       unitIndex,
-      node: el.firstChild,
+      text,
+      nodes, // the text nodes in order (one unless mentions are marked); empty for an empty turn
     };
   });
   const turnOfElement = new Map();
@@ -78,6 +98,22 @@
       else return mid;
     }
     return Math.min(lo, turns.length - 1);
+  }
+
+  // The DOM position (text node, offset) of UTF-16 unit `unit` of a turn's text. At the edge of two
+  // nodes it is the start of the later one, so a range starting there does not begin in a mention
+  // that ends there.
+  function pointAt(turn, unit) {
+    const nodes = turn.nodes;
+    let lo = 0;
+    let hi = nodes.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (nodeStart.get(nodes[mid]) <= unit) lo = mid;
+      else hi = mid - 1;
+    }
+    const node = nodes[lo];
+    return [node, Math.min(unit - nodeStart.get(node), node.data.length)];
   }
 
   function unitOf(turn, codePoint) {
@@ -105,7 +141,7 @@
       const turn = turns[i];
       const s = Math.max(start, turn.start);
       const e = Math.min(end, turn.end);
-      if (e > s && turn.node) found.push({ turn, start: s, end: e });
+      if (e > s && turn.nodes.length) found.push({ turn, start: s, end: e });
     }
     return found;
   }
@@ -114,8 +150,8 @@
   function rangesFor(start, end) {
     return pieces(start, end).map((piece) => {
       const range = document.createRange();
-      range.setStart(piece.turn.node, unitOf(piece.turn, piece.start));
-      range.setEnd(piece.turn.node, unitOf(piece.turn, piece.end));
+      range.setStart(...pointAt(piece.turn, unitOf(piece.turn, piece.start)));
+      range.setEnd(...pointAt(piece.turn, unitOf(piece.turn, piece.end)));
       return range;
     });
   }
@@ -123,7 +159,7 @@
   // The words of [start, end) as shown: the speech of each turn, one line per turn.
   function textOf(start, end) {
     return pieces(start, end)
-      .map((p) => p.turn.node.data.slice(unitOf(p.turn, p.start), unitOf(p.turn, p.end)))
+      .map((p) => p.turn.text.slice(unitOf(p.turn, p.start), unitOf(p.turn, p.end)))
       .join("\n");
   }
 
@@ -137,7 +173,7 @@
     const parts = pieces(start, end);
     let trimmedStart = null;
     for (const p of parts) {
-      const data = p.turn.node.data;
+      const data = p.turn.text;
       let unit = unitOf(p.turn, p.start);
       const stop = unitOf(p.turn, p.end);
       while (unit < stop && /\s/.test(data[unit])) unit++;
@@ -149,7 +185,7 @@
     if (trimmedStart === null) return null;
     for (let i = parts.length - 1; i >= 0; i--) {
       const p = parts[i];
-      const data = p.turn.node.data;
+      const data = p.turn.text;
       const first = unitOf(p.turn, Math.max(p.start, trimmedStart));
       let unit = unitOf(p.turn, p.end);
       while (unit > first && /\s/.test(data[unit - 1])) unit--;
@@ -164,8 +200,12 @@
     const textEl = el && el.closest(".turn-text");
     if (textEl) {
       const turn = turns[turnOfElement.get(textEl)];
-      if (node.nodeType === Node.TEXT_NODE) return codePointOf(turn, offset);
-      return offset === 0 ? turn.start : turn.end;
+      if (node.nodeType === Node.TEXT_NODE && nodeStart.has(node)) return codePointOf(turn, nodeStart.get(node) + offset);
+      // A position between elements (around or inside a mention's link): count the text before it.
+      const before = document.createRange();
+      before.setStart(textEl, 0);
+      before.setEnd(node, offset);
+      return codePointOf(turn, before.toString().length);
     }
     // A position on a speaker label, a time or a bar snaps to the nearest speech: an end to the
     // speech before it, a start to the speech after it.
@@ -262,7 +302,7 @@
       const last = ranges.length > 1 ? ranges[ranges.length - 1].getBoundingClientRect() : first;
       const top = first.top - originTop;
       const bottom = Math.max(last.bottom - originTop, top + 8);
-      const turn = turnOfElement.get(ranges[0].startContainer.parentElement);
+      const turn = turnOfElement.get(ranges[0].startContainer.parentElement.closest(".turn-text"));
       items.push({ coding, code, top, bottom, turn });
     }
     items.sort((a, b) => a.top - b.top || b.bottom - a.bottom || a.coding.start - b.coding.start || a.coding.end - b.coding.end);
@@ -874,13 +914,14 @@
     transcriptEl.addEventListener("keydown", (event) => {
       const textEl = event.target instanceof HTMLElement ? event.target.closest(".turn-text") : null;
       if (!textEl) return;
+      if (event.key === "Enter" && event.target.closest("a.mention[href]")) return; // follows the link
       const selection = window.getSelection();
       if (event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
         const forward = event.key === "ArrowRight";
         if (!selection.rangeCount || !textEl.contains(selection.anchorNode)) {
-          const node = textEl.firstChild;
-          if (!node) return;
-          selection.collapse(node, forward ? 0 : node.length);
+          const turn = turns[turnOfElement.get(textEl)];
+          if (!turn.nodes.length) return;
+          selection.collapse(...pointAt(turn, forward ? 0 : turn.text.length));
         }
         selection.modify("extend", forward ? "forward" : "backward", event.ctrlKey || event.altKey ? "word" : "character");
         event.preventDefault();
@@ -1092,7 +1133,7 @@
       openBar(bar);
       return;
     }
-    if (!event.target.closest(".turn-text")) return;
+    if (!event.target.closest(".turn-text") || event.target.closest("a.mention[href]")) return;
     const selection = window.getSelection();
     if (selection && !selection.isCollapsed) return;
     const offset = caretOffset(event.clientX, event.clientY);
@@ -1159,7 +1200,7 @@
     turn.el.focus({ preventScroll: true });
     // A caret at the start (or at `caretAt`): Shift+→ selects from there, c codes the turn.
     const selection = window.getSelection();
-    if (turn.node) selection.collapse(turn.node, caretAt === undefined ? 0 : unitOf(turn, caretAt));
+    if (turn.nodes.length) selection.collapse(...pointAt(turn, caretAt === undefined ? 0 : unitOf(turn, caretAt)));
     else selection.removeAllRanges();
     const r = turn.el.getBoundingClientRect();
     if (r.top < 0 || r.top > window.innerHeight - 40) turn.el.scrollIntoView({ block: r.height > window.innerHeight ? "start" : "nearest" });
@@ -1313,7 +1354,7 @@
     if (query) {
       const needle = query.toLocaleLowerCase();
       for (const turn of turns) {
-        if (!turn.node) continue;
+        if (!turn.nodes.length) continue;
         const haystack = turn.el.textContent.toLocaleLowerCase();
         // Lower-casing can change lengths for a few characters; fall back to exact matching then.
         const exact = haystack.length !== turn.el.textContent.length;
@@ -1322,8 +1363,8 @@
         let at = source.indexOf(target);
         while (at !== -1 && matches.length < 5000) {
           const range = document.createRange();
-          range.setStart(turn.node, at);
-          range.setEnd(turn.node, at + target.length);
+          range.setStart(...pointAt(turn, at));
+          range.setEnd(...pointAt(turn, at + target.length));
           matches.push(range);
           at = source.indexOf(target, at + Math.max(1, target.length));
         }
@@ -1399,6 +1440,102 @@
       showPosition();
     }
   });
+
+  // --- technique mentions: links inside the text (explainers/marks.py) -------------------------
+  // A click on a mention follows it, unless the mouse went down and up on it to select words
+  // (a drag inside the link, or a selection that ends on it): then it is text being selected for
+  // coding, as anywhere else in the turn. "Show technique mentions" turns them into plain text:
+  // the links lose their href (so no Tab stop, no click), the text nodes stay as they are.
+  const mentionLinks = [...transcriptEl.querySelectorAll("a.mention")];
+  const mentionToggle = document.getElementById("show-mentions");
+  const mentionKey = "thematica:mentions";
+
+  // Chromium starts no text selection on a link, and a drag that begins on a selection drags the
+  // words away: a press on a mention is taken over here, and the selection drawn from where it went
+  // down to the pointer, inside the link or beyond it, as the browser does anywhere else.
+  let mentionDrag = null;
+
+  function caretPoint(x, y) {
+    if (document.caretPositionFromPoint) {
+      const pos = document.caretPositionFromPoint(x, y);
+      return pos ? [pos.offsetNode, pos.offset] : null;
+    }
+    const range = document.caretRangeFromPoint ? document.caretRangeFromPoint(x, y) : null;
+    return range ? [range.startContainer, range.startOffset] : null;
+  }
+
+  transcriptEl.addEventListener("mousedown", (event) => {
+    const link = event.target.closest && event.target.closest("a.mention[href]");
+    if (!link || event.button !== 0 || event.shiftKey || event.ctrlKey || event.metaKey || event.altKey) return;
+    const at = caretPoint(event.clientX, event.clientY);
+    if (!at) return;
+    event.preventDefault(); // no link drag, no focus on the link; a plain click still follows it
+    window.getSelection().collapse(at[0], at[1]);
+    mentionDrag = { at, x: event.clientX, y: event.clientY, moved: false };
+  });
+  document.addEventListener("mousemove", (event) => {
+    if (!mentionDrag) return;
+    if (!(event.buttons & 1)) {
+      mentionDrag = null;
+      return;
+    }
+    if (!mentionDrag.moved && Math.abs(event.clientX - mentionDrag.x) + Math.abs(event.clientY - mentionDrag.y) < 4) return;
+    const to = caretPoint(event.clientX, event.clientY);
+    if (!to || !transcriptEl.contains(to[0])) return;
+    mentionDrag.moved = true;
+    window.getSelection().setBaseAndExtent(mentionDrag.at[0], mentionDrag.at[1], to[0], to[1]);
+  });
+  document.addEventListener("mouseup", () => {
+    mentionDrag = null;
+  });
+
+  transcriptEl.addEventListener(
+    "click",
+    (event) => {
+      const link = event.target.closest && event.target.closest("a.mention[href]");
+      if (!link) return;
+      const selection = window.getSelection();
+      if (selection && !selection.isCollapsed && transcriptEl.contains(selection.anchorNode)) event.preventDefault();
+    },
+    true,
+  );
+
+  function showMentions(on) {
+    transcriptEl.classList.toggle("hide-mentions", !on);
+    for (const link of mentionLinks) {
+      if (on && link.dataset.href !== undefined) {
+        link.setAttribute("href", link.dataset.href);
+        link.setAttribute("title", link.dataset.title || "");
+        delete link.dataset.href;
+      } else if (!on && link.hasAttribute("href")) {
+        link.dataset.href = link.getAttribute("href");
+        link.dataset.title = link.getAttribute("title") || "";
+        link.removeAttribute("href");
+        link.removeAttribute("title");
+      }
+    }
+  }
+
+  if (mentionToggle) {
+    let stored = null;
+    try {
+      stored = localStorage.getItem(mentionKey);
+    } catch (error) {
+      /* private mode: shown by default */
+    }
+    if (stored === "off") {
+      mentionToggle.checked = false;
+      showMentions(false);
+    }
+    mentionToggle.addEventListener("change", () => {
+      showMentions(mentionToggle.checked);
+      try {
+        localStorage.setItem(mentionKey, mentionToggle.checked ? "on" : "off");
+      } catch (error) {
+        /* private mode: the choice lasts for this page */
+      }
+    });
+  }
 
   // --- teammates' codings --------------------------------------------------------------------
   let since = config.now;

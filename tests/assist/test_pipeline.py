@@ -162,6 +162,17 @@ def test_sentence_offsets_exclude_surrounding_whitespace() -> None:
     assert analysis.mentions == [Mention(text.index("LIME"), text.index("LIME") + 4, "lime", "LIME")]
 
 
+def test_citation_and_figure_abbreviations_do_not_end_sentences() -> None:
+    text = "Hong et al. [25] interviewed practitioners. See Fig. 3 and cf. Table 2. It worked, etc. Then LIME."
+    (analysis,) = analyse([text])
+    assert [text[s:e] for s, e in analysis.sentences] == [
+        "Hong et al. [25] interviewed practitioners.",
+        "See Fig. 3 and cf. Table 2.",
+        "It worked, etc.",
+        "Then LIME.",
+    ]
+
+
 def test_one_analysis_per_text_in_order_including_empty_texts() -> None:
     results = list(analyse(["", "LIME here.", "   ", "SHAP there."], batch_size=2))
     assert [[m.slug for m in a.mentions] for a in results] == [[], ["lime"], [], ["shap"]]

@@ -92,7 +92,11 @@ def drag_between(page: Any, first: tuple[int, int], last: tuple[int, int]) -> No
     box = page.evaluate(
         """([[i, a], [j, b]]) => {
             const at = (index, offset) => {
-                const node = document.querySelector(`#turn-${index} .turn-text`).firstChild;
+                // The turn's text may be several nodes (technique mentions are links in it).
+                const walker = document.createTreeWalker(
+                    document.querySelector(`#turn-${index} .turn-text`), NodeFilter.SHOW_TEXT);
+                let node = walker.nextNode();
+                while (offset >= node.data.length) { offset -= node.data.length; node = walker.nextNode(); }
                 const range = document.createRange();
                 range.setStart(node, offset); range.setEnd(node, offset + 1);
                 return range.getBoundingClientRect();

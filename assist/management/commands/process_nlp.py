@@ -47,6 +47,12 @@ class Command(BaseCommand):
             transcripts = unprocessed_transcripts(study) if options["stale"] else study.transcripts.all()
             summary = process_transcripts(transcripts, progress=self._progress_printer())
             self.stdout.write(self._summary(study, summary))
+            if summary.transcripts:
+                # New sentences: the study's code suggestions are made again (if it has rules or a model).
+                from assist.suggestions import queue_after_processing
+
+                if queue_after_processing(study=study, user=None, transcripts=None) is not None:
+                    self.stdout.write(f"{study.slug}: code suggestions queued.")
 
     def _progress_printer(self) -> Any:
         interactive = self.stderr.isatty()
