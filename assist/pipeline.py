@@ -378,7 +378,7 @@ def get_nlp() -> Language:
     return build_nlp()
 
 
-def _chunks(text: str, limit: int) -> Iterator[tuple[int, str]]:
+def chunks(text: str, limit: int) -> Iterator[tuple[int, str]]:
     """(offset, piece) pairs covering ``text``, cut at a line break, else a space, else hard."""
     start = 0
     while len(text) - start > limit:
@@ -440,9 +440,7 @@ def analyse(texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH_SIZE) -> It
     surrounding whitespace; whitespace-only sentences are dropped.
     """
     nlp = get_nlp()
-    pieces = (
-        (piece, (index, offset)) for index, text in enumerate(texts) for offset, piece in _chunks(text, MAX_CHUNK)
-    )
+    pieces = ((piece, (index, offset)) for index, text in enumerate(texts) for offset, piece in chunks(text, MAX_CHUNK))
     docs = nlp.pipe(pieces, as_tuples=True, batch_size=batch_size)
     for _, group in groupby(docs, key=lambda item: item[1][0]):
         analysis = Analysis()

@@ -42,7 +42,7 @@ import importlib.util
 import json
 import logging
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -627,25 +627,14 @@ def get_ner() -> Language:
     return nlp
 
 
-def _chunks(text: str, limit: int = MAX_CHUNK) -> Iterator[tuple[int, str]]:
-    start = 0
-    while len(text) - start > limit:
-        window = text[start : start + limit]
-        cut = window.rfind("\n", limit // 2)
-        if cut < 0:
-            cut = window.rfind(" ", limit // 2)
-        end = start + (cut + 1 if cut >= 0 else limit)
-        yield start, text[start:end]
-        start = end
-    yield start, text[start:]
-
-
 def find_ner(text: str, regions: Sequence[tuple[int, int]]) -> list[Found]:
     """PERSON, ORG and places found by the NER model inside `regions` (technique names excluded)."""
     nlp = get_ner()
     found: list[Found] = []
     techniques = technique_words()
-    for offset, piece in _chunks(text):
+    from assist.pipeline import chunks
+
+    for offset, piece in chunks(text, MAX_CHUNK):
         doc = nlp(piece)
         for ent in doc.ents:
             kind = _NER_KINDS.get(ent.label_)

@@ -185,7 +185,7 @@ def test_long_texts_are_cut_into_pieces_without_shifting_offsets(monkeypatch: py
     text = "".join(f"Line {i} used LIME and \U0001f600 saliency maps.\n" for i in range(40))
     whole = next(analyse([text]))
     monkeypatch.setattr(pipeline, "MAX_CHUNK", 120)
-    pieces = list(pipeline._chunks(text, 120))
+    pieces = list(pipeline.chunks(text, 120))
     assert len(pieces) > 10 and "".join(piece for _, piece in pieces) == text
     cut = next(analyse([text]))
     assert cut.mentions == whole.mentions and len(cut.mentions) == 80
@@ -195,7 +195,7 @@ def test_long_texts_are_cut_into_pieces_without_shifting_offsets(monkeypatch: py
 
 def test_a_line_longer_than_a_piece_is_cut_hard() -> None:
     text = "x" * 250
-    assert [(offset, len(piece)) for offset, piece in pipeline._chunks(text, 100)] == [(0, 100), (100, 100), (200, 50)]
+    assert [(offset, len(piece)) for offset, piece in pipeline.chunks(text, 100)] == [(0, 100), (100, 100), (200, 50)]
 
 
 # --- versioning and serialisation ------------------------------------------------

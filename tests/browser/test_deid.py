@@ -50,6 +50,7 @@ def test_review_proposals_with_the_keyboard_and_apply(page: Any, live_server: An
     def mark(original: str) -> Any:
         return page.locator(f"#p-{p[original].pk}")
 
+    expect(page.locator("body[data-deid-keys=ready]")).to_have_count(1)  # the page's keys are set up
     page.keyboard.press("j")  # the first proposal
     expect(mark("Quorvex Analytics")).to_be_focused()
     page.keyboard.press("a")
