@@ -26,6 +26,7 @@ urlpatterns = [
     path("studies/<slug:slug>/", include("explainers.urls")),
     path("studies/<slug:slug>/", include("assist.urls")),
     path("studies/<slug:slug>/", include("deid.urls")),
+    path("studies/<slug:slug>/", include("themes.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -159,3 +159,12 @@ def transcript_techniques(transcript: Transcript) -> dict[str, Any]:
         "processed": processed,
         "mentions": [(m.start, m.end, m.technique) for m in mentions],
     }
+
+
+def technique_citations(study: Study, slug: str, user: Any) -> list[Any]:
+    """The study's findings citing technique `slug`, each with its theme, quotes and coverage as they
+    stand: the technique's page links back to the findings that link to it
+    (`themes.coverage.citing_findings`)."""
+    from themes.coverage import citing_findings
+
+    return citing_findings(study=study, slug=slug, user=user)

@@ -10,7 +10,7 @@ from django.shortcuts import render
 
 from studies.access import get_study_for_user
 
-from .selectors import MENTION_CAP, PER_DOCUMENT, mention_counts, technique_documents
+from .selectors import MENTION_CAP, PER_DOCUMENT, mention_counts, technique_citations, technique_documents
 from .techniques import FAMILIES, by_family, by_slug
 
 
@@ -60,5 +60,6 @@ def technique_detail(request: HttpRequest, slug: str, technique_slug: str) -> Ht
             "shown": shown,
             "cap": MENTION_CAP,
             "per_document": PER_DOCUMENT,
+            "citations": technique_citations(study, technique.slug, request.user),
         },
     )

@@ -166,6 +166,18 @@ def _demo_study() -> Demo:
     finish_job(export, result={"filename": "p.csv", "rows": 0}, result_file=ContentFile(b"id\n", name="p.csv"))
     imported = create_job(study=study, kind=JobKind.IMPORT_TRANSCRIPT, user=viewer, params={})
     finish_job(imported, result={"url": transcript.get_absolute_url(), "link_text": "Open the document"})
+    # A final theme holding the coding's code, with a finding quoting it and citing a technique
+    # (the theme page, the finding page and browse mode), made while the viewer was a coder.
+    from themes.models import ThemeStatus
+    from themes.services.findings import add_excerpt, cite_technique, create_finding
+    from themes.services.themes import create_theme
+
+    theme = create_theme(
+        study=study, user=viewer, name="A viewer's theme", codes=[coding.code], status=ThemeStatus.FINAL
+    )
+    finding = create_finding(theme=theme, user=viewer, claim="A viewer's finding")
+    add_excerpt(finding=finding, user=viewer, coding_uuid=coding.uuid)
+    cite_technique(finding=finding, user=viewer, slug="shap")
     membership.role = Role.VIEWER
     membership.save(update_fields=["role"])
 
@@ -179,6 +191,8 @@ def _demo_study() -> Demo:
         "job_uuid": [export.uuid, imported.uuid],
         "memo_uuid": [memo.uuid for memo in memos],
         "technique_slug": ["shap"],
+        "theme_uuid": [theme.uuid],
+        "finding_uuid": [finding.uuid],
     }
     formats = {"code_uuid": coding.code.uuid, "start": coding.start, "end": coding.end}
     return Demo(study=study, viewer=viewer, kwargs=kwargs, formats=formats)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -197,27 +198,40 @@ def move_code(*, code: Code, user: User | None, parent: Code | None, position: i
 MOVE_DIRECTIONS = ("up", "down", "indent", "outdent")
 
 
+def move_in_tree[N: Any](
+    *, node: N, direction: str, noun: str, level: Callable[[Any], list[N]], move: Callable[..., N]
+) -> N:
+    """The keyboard and no-JS moves of a node in a tree ordered per level (codes in the codebook,
+    themes on the board): up, down, indent (under the node above), outdent (after its parent).
+    `level(parent_id)` lists a level's live nodes in order; `move(parent=..., position=...)` does it."""
+    if direction not in MOVE_DIRECTIONS:
+        raise ValidationError(f"Move a {noun} up, down, in or out.")
+    siblings = level(node.parent_id)
+    index = next((i for i, n in enumerate(siblings) if n.pk == node.pk), 0)
+    if direction == "up":
+        return move(parent=node.parent, position=max(0, index - 1))
+    if direction == "down":
+        return move(parent=node.parent, position=index + 1)
+    if direction == "indent":
+        if index == 0:
+            raise ValidationError(f"There is no {noun} above at this level to move it under.")
+        return move(parent=siblings[index - 1], position=None)
+    if node.parent is None:
+        raise ValidationError(f"This {noun} is already at the top level.")
+    grandparent = node.parent.parent
+    above = level(grandparent.pk if grandparent is not None else None)
+    after = next((i for i, n in enumerate(above) if n.pk == node.parent_id), len(above))
+    return move(parent=grandparent, position=after + 1)
+
+
 @transaction.atomic
 def move_code_by(*, code: Code, user: User | None, direction: str) -> Code:
     """The codebook's keyboard moves: up, down, indent (under the code above), outdent."""
-    if direction not in MOVE_DIRECTIONS:
-        raise ValidationError("Move a code up, down, in or out.")
-    siblings = list(Code.objects.alive().filter(study=code.study, parent=code.parent_id).order_by("order", "name"))
-    index = next((i for i, c in enumerate(siblings) if c.pk == code.pk), 0)
-    if direction == "up":
-        return move_code(code=code, user=user, parent=code.parent, position=max(0, index - 1))
-    if direction == "down":
-        return move_code(code=code, user=user, parent=code.parent, position=index + 1)
-    if direction == "indent":
-        if index == 0:
-            raise ValidationError("There is no code above at this level to move it under.")
-        return move_code(code=code, user=user, parent=siblings[index - 1])
-    if code.parent is None:
-        raise ValidationError("This code is already at the top level.")
-    grandparent = code.parent.parent
-    parent_siblings = list(Code.objects.alive().filter(study=code.study, parent=grandparent).order_by("order", "name"))
-    after = next((i for i, c in enumerate(parent_siblings) if c.pk == code.parent_id), len(parent_siblings))
-    return move_code(code=code, user=user, parent=grandparent, position=after + 1)
+    return move_in_tree(
+        node=code, direction=direction, noun="code",
+        level=lambda parent: list(Code.objects.alive().filter(study=code.study, parent=parent).order_by("order", "name")),
+        move=lambda parent, position: move_code(code=code, user=user, parent=parent, position=position),
+    )  # fmt: skip
 
 
 @dataclass

@@ -64,6 +64,8 @@ def record(
 #   object_type "transcript": correct_transcript (not undoable here; correct the text again)
 #   object_type "speaker": merge | reassign | split | join | map (interviews.services.speakers; object_uuid is
 #                         the transcript's, before/after snapshot its turns and speakers)
+#   object_type "theme":  create | update | move | status | delete | restore | add_codes | remove_codes |
+#                         reorder_codes (themes.services.themes; undone by themes.services.undo)
 #   object_type "suggestion": accept | reject (assist.suggestions; in the batch of the coding an acceptance
 #                         made; undo reopens the suggestion and takes the decision back from its rules)
 # `before`/`after` hold the changed fields, uuids as strings. Entries sharing `batch` are one
@@ -75,6 +77,8 @@ UNDOABLE = {
     ("memo", "create"), ("memo", "update"), ("memo", "delete"), ("memo", "move"),
     ("speaker", "merge"), ("speaker", "reassign"), ("speaker", "split"), ("speaker", "join"), ("speaker", "map"),
     ("suggestion", "accept"), ("suggestion", "reject"),
+    ("theme", "create"), ("theme", "update"), ("theme", "move"), ("theme", "status"), ("theme", "delete"),
+    ("theme", "restore"), ("theme", "add_codes"), ("theme", "remove_codes"), ("theme", "reorder_codes"),
 }  # fmt: skip
 
 
@@ -198,6 +202,11 @@ def _invert(entry: LogEntry, now: Any) -> None:
         from interviews.services.speakers import undo_speaker_change
 
         undo_speaker_change(entry)
+        return
+    if kind == "theme":
+        from themes.services.undo import undo_theme_change
+
+        undo_theme_change(entry, now)
         return
     if kind == "suggestion":
         from assist.suggestions import undo_decision  # reopens it; the coding was undone above

@@ -95,5 +95,5 @@ def activity(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "coding/activity.html",
         {"study": study, "page": page, "rows": rows, "people": people, "user_filter": user_filter, "kind": kind,
-         "kinds": ["code", "coding", "memo", "speaker", "suggestion", "transcript"]},
+         "kinds": ["code", "coding", "memo", "speaker", "suggestion", "theme", "finding", "transcript"]},
     )  # fmt: skip

@@ -193,6 +193,11 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     # Assets come from the npm registry (package.json), never a CDN.
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    # The analytics charts (static/js/charts.js): Vega-Lite through vega-embed, and Cytoscape.js.
+    ("vendor/vega", BASE_DIR / "node_modules" / "vega" / "build"),
+    ("vendor/vega-lite", BASE_DIR / "node_modules" / "vega-lite" / "build"),
+    ("vendor/vega-embed", BASE_DIR / "node_modules" / "vega-embed" / "build"),
+    ("vendor/cytoscape", BASE_DIR / "node_modules" / "cytoscape" / "dist"),
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"

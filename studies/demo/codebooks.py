@@ -104,3 +104,15 @@ HOPKINS_BOOTH_CODES: dict[str, tuple[str, str, str, str | None]] = {
 
 # Discussion sub-sections code to their theme.
 SECTION_ALIASES = {"4.1.4": "4.1", "4.2.4": "4.2", "4.3.3": "4.3", "4.4.3": "4.4", "4.5.4": "4.5", "4.6.4": "4.6"}
+
+# Code-suggestion rules a researcher might attach to the starter codes, so the demo shows a suggestion
+# queue (assist.suggestions): (code section, kind, pattern). They are the demo's configuration, not
+# findings of the paper; the queue they fill is for the reader to accept or reject.
+HOPKINS_BOOTH_RULES: list[tuple[str, str, str]] = [
+    ("4.3.1", "phrase", "black box"),
+    ("4.3.1", "keyword", "explanation"),
+    ("4.3.2", "keyword", "confidence"),
+    ("4.3.2", "lemma", "calibrate ... trust"),
+    ("4.6.1", "keyword", "GDPR"),
+    ("4.2", "keyword", "bias"),
+]

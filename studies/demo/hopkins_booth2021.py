@@ -1,4 +1,4 @@
-"""Hopkins & Booth 2021: participant table (Table 1), published quotes, interview outlines.
+"""Hopkins & Booth 2021: participant table (Table 1), published quotes, interview outlines, themes, findings.
 
 Transcribed from the paper and its supplementary material (../shared/seeds/). Each quote is verbatim
 (markdown emphasis and escapes removed) and attributed to the interviewee the paper names; the
@@ -6,6 +6,8 @@ section number says where the paper reports it, which the starter codebook follo
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 TITLE = "Machine Learning Practices Outside Big Tech: How Resource Constraints Challenge Responsible Development"
 SLUG = "hopkins-booth-2021-outside-big-tech"
@@ -475,3 +477,635 @@ PROTOCOLS: dict[str, list[str]] = {
         "compliance and how easy or hard it is to be in compliance?",
     ],
 }
+
+
+# The authors' own prose on which explanation techniques interviewees used (the published quotes
+# name none). Each passage is a run of consecutive sentences copied verbatim from the seed paper
+# (markdown emphasis removed, reference numbers in brackets kept), with the section it comes from and
+# the interviewees the paper attributes it to. Loaded as one document that says it is the paper's
+# text, not a transcript (loader.load_paper_passages).
+SUMMARIES_TITLE = "Authors' summaries of interviews (Hopkins & Booth 2021, §4.3, §4.6)"
+SUMMARIES_NOTE = (
+    "Not a transcript: the paper's own text. Each turn is a passage in which the authors summarise what the "
+    "interviewees they name used or said about explanations (§4.3 and §4.6), copied verbatim from the paper; "
+    "markdown emphasis was removed and reference numbers such as [46] were kept."
+)
+# (speaker label, section, interviewees the passage is about, verbatim passage)
+AUTHOR_SUMMARIES: list[tuple[str, str, tuple[str, ...], str]] = [
+    (
+        "Authors on R4",
+        "4.3.1",
+        ("R4",),
+        (
+            "In addition, R4 and R10 desired classic ML explanations. R4 wanted to provide explanations to help "
+            "users assess predictions, believing this especially necessary for calibrating trust. For internal "
+            "interpretability use, R4 had implemented LIME [46] and feature importance methods, but found these "
+            "explanation methods unhelpful for their end users."
+        ),
+    ),
+    (
+        "Authors on R10",
+        "4.3.1",
+        ("R10",),
+        (
+            "R10 also desired explanations, stating “nobody wants a black box model.” As an intermediate "
+            "solution, R10—a consulting company—relied on Shapley Values [49] to increase customer trust, though "
+            "they noted it was not an ideal solution. They cited two challenges: first, for each data type, they "
+            "needed to design a custom interface for providing these explanations. Second, they found their users"
+            " did not know how to interpret these values."
+        ),
+    ),
+    (
+        "Authors on R4",
+        "4.3.2",
+        ("R4",),
+        (
+            "In contrast to R5’s approach of relying on onboarding to mitigate overconfidence, R4 sought methods "
+            "to continuously calibrate user trust and understanding. To do so, R4 collaborated with designers to "
+            "explore better presentation of uncertainty and curated model explanations."
+        ),
+    ),
+    (
+        "Authors on R4 and R10",
+        "4.3.3",
+        ("R4", "R10"),
+        (
+            "Still, some interviewees did desire explanations (R4, R10); their desires reflected insights from "
+            "Hong et al. [25] and Gosiewska and Biecek [20]. These practitioners found explanation methods to be "
+            "unstable and did not generalize well to their contexts."
+        ),
+    ),
+    (
+        "Authors on R4",
+        "4.3.3",
+        ("R4",),
+        (
+            "R4 explained that the methods they had tried—LIME and feature importances—were insufficient at "
+            "communicating uncertainty, reflecting recent work by Bhatt et al. [6]."
+        ),
+    ),
+    (
+        "Authors on R10",
+        "4.6.1",
+        ("R10",),
+        (
+            "Though R10 noted their company’s legal team guided them on GDPR and other regulations, no "
+            "interviewee indicated that they were directly concerned with the requirement to provide an "
+            "explanation, despite using black box models extensively."
+        ),
+    ),
+    (
+        "Authors on R1",
+        "4.6.1",
+        ("R1",),
+        (
+            "Despite implementing these extensive changes to data handling, R1 nonetheless remained unconcerned "
+            "with any notion of a “right to an explanation.”"
+        ),
+    ),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Themes and findings (issue 11). The paper reports its analysis as six overarching themes
+# (§4.1–§4.6, each titled with an interviewee's words) and, under each, the detailed themes it
+# names as sub-sections; its "Discussion" sub-sections (§4.x.4 and the like) are the authors'
+# reflection on the overarching theme, not further themes. Everything below is the paper's text,
+# verbatim as the quotes above (markdown emphasis removed, reference numbers in brackets kept).
+# ---------------------------------------------------------------------------------------------
+
+
+class PaperTheme(NamedTuple):
+    """A theme as the paper publishes it: its section, its published title, the sentence(s) of that
+    section that say what it is about as the definition, the overarching theme it sits under (`None` for the
+    six), and the starter codes (`codebooks.HOPKINS_BOOTH_CODES` keys) it groups."""
+
+    section: str
+    title: str
+    definition: str
+    parent: str | None
+    codes: tuple[str, ...]
+
+
+class PaperFinding(NamedTuple):
+    """A claim under a theme in the paper's words, with the interviewees the paper names for it
+    and the published quotes (`QUOTES`, by interviewee and words) the paper gives in its support.
+
+    `participants` are the labels the claim itself names, in the paper's order (the paper's
+    "R11R1" is R11 and R1). The paper rests most claims on unpublished notes, so the quotes often
+    come from fewer interviewees than it names: the live coverage the app computes from the
+    quotes then shows fewer participants than `participants`, and the finding's narrative says
+    so. `context` is the paper's text around the claim (verbatim passages, in the paper's order);
+    `techniques` are
+    (slug in `explainers.techniques`, the words in the claim or context that name it)."""
+
+    section: str
+    theme: str
+    claim: str
+    participants: tuple[str, ...]
+    quotes: tuple[tuple[str, str], ...]
+    context: tuple[str, ...] = ()
+    techniques: tuple[tuple[str, str], ...] = ()
+
+
+THEMES: list[PaperTheme] = [
+    PaperTheme(
+        "4.1",
+        "“It’s Tough.” Tensions Between Expectations & Feasibility",
+        "Human expectations typically manifest as projections of how the model should behave (R2, R3, R5, R7, R8, "
+        "R12, R13, R14, R17), and balancing human expectations and feasibility was a recurring theme.",
+        None,
+        ("4.1",),
+    ),
+    PaperTheme(
+        "4.1.1", "Users’ Expectations", "Concerns of user expectations troubled interviewees.", "4.1", ("4.1.1",)
+    ),
+    PaperTheme(
+        "4.1.2",
+        "Management’s Expectations",
+        "Interviewees found communicating the limitations of ML to be challenging—especially with non-technical "
+        "management (R2, R3, R8, R10, R12, R15).",
+        "4.1",
+        ("4.1.2",),
+    ),
+    PaperTheme(
+        "4.1.3",
+        "Predicting Performance and Cost",
+        "The ML community is increasingly aware of model under-specification, one symptom of which is that training "
+        "the same model multiple times on the same data results in different defects [13]. Practitioners—particularly "
+        "in under-resourced environments—are patently aware of this challenge (R6, R13).",
+        "4.1",
+        ("4.1.3",),
+    ),
+    PaperTheme(
+        "4.2",
+        "“A Hotbed of Bias.” Efforts to Assess, Prevent, & Mitigate Bias",
+        "Nearly every organization we interviewed expressed substantive concern over inadvertently deploying biased "
+        "models (R1, R3, R4, R5, R7, R10, R11, R13, R14, R16, R17).",
+        None,
+        ("4.2",),
+    ),
+    PaperTheme(
+        "4.2.1",
+        "Bias Mitigation Through Diversity or Personalization",
+        "A remarkably common mitigation attempt to alleviate bias was through the acquisition of sufficiently diverse "
+        "data for model training and evaluation (R16, R5, R8, R10, R3, R13, and R14).",
+        "4.2",
+        ("4.2.1",),
+    ),
+    PaperTheme(
+        "4.2.2",
+        "Assessing Blind Spots",
+        "A related concern is creating models which suffer from blind spots: undetected failures due to missing or "
+        "biased data and inadequate test coverage.",
+        "4.2",
+        ("4.2.2",),
+    ),
+    PaperTheme(
+        "4.2.3",
+        "Deferred Responsibility",
+        "Several interviewees expressed that biased models were a possibility, but that these models could still be "
+        "deployed safely by leveraging a final barrier of human judgment (R8, R5, R13, R11, R14): when faced with an "
+        "incorrect assessment, a human would be capable of overriding the model’s decision (R5, R8, R11) or disusing "
+        "the model (R14).",
+        "4.2",
+        ("4.2.3",),
+    ),
+    PaperTheme(
+        "4.3",
+        "“You can poke and prod black box models, right?” Black Boxes & Overconfidence",
+        "Practitioners had a broad swathe of opinions and strategies for managing, using, evaluating, and avoiding "
+        "black box models.",
+        None,
+        ("4.3",),
+    ),
+    PaperTheme(
+        "4.3.1",
+        "Black Boxes, Explanations, & Transparency",
+        "We instead found practitioner opinions on ML explanations vary widely.",
+        "4.3",
+        ("4.3.1",),
+    ),
+    PaperTheme(
+        "4.3.2",
+        "Efforts to Mitigate Overconfidence",
+        "In our interviews, discussions of overconfidence did not focus on strategies for calibrating the confidence of "
+        "models, as is trendy in research [21]. Instead, interviewees typically described user-facing mitigation "
+        "strategies such as onboarding or uncertainty communication.",
+        "4.3",
+        ("4.3.2",),
+    ),
+    PaperTheme(
+        "4.4",
+        "“Data Literacy Is Not a Silver Bullet.” On Communication & Collaboration",
+        "As documented in prior work, ML practitioners do not work in isolation [41]. Instead, their projects typically "
+        "require collaborations with domain experts and other cross-functional collaborations.",
+        None,
+        ("4.4",),
+    ),
+    PaperTheme(
+        "4.4.1",
+        "Effective Communication",
+        "Interviewees cited communication as the principle mechanism to reduce and mitigate the risks of using ML (R4, "
+        "R5, R8, R7, R15, R10, R11, R14, R1).",
+        "4.4",
+        ("4.4.1",),
+    ),
+    PaperTheme(
+        "4.4.2",
+        "Institutional Knowledge",
+        "We refer to this as institutional knowledge: information that exists across a team but is not recorded.",
+        "4.4",
+        ("4.4.2",),
+    ),
+    PaperTheme(
+        "4.5",
+        "“Experiment, Iterate, See We’re Getting Closer.” A Model Is Never Finished",
+        "The life-cycle of a ML model requires continuous refinement.",
+        None,
+        ("4.5",),
+    ),
+    PaperTheme(
+        "4.5.1",
+        "Data Quality: Planning, Ingesting, & Cleaning",
+        "In line with existing literature [22], we found that ML development is significantly hampered by challenges "
+        "in data collection, management, and use.",
+        "4.5",
+        ("4.5.1",),
+    ),
+    PaperTheme(
+        "4.5.2",
+        "Many Methods of Evaluation",
+        "No two companies had the same process, but every process involved multiple evaluation mechanisms.",
+        "4.5",
+        ("4.5.2",),
+    ),
+    PaperTheme(
+        "4.5.3",
+        "Model and Data Versioning",
+        "Many interviewees desired better model and data versioning (R2, R15, R10, R5, R8, R7, R3, R13).",
+        "4.5",
+        ("4.5.3",),
+    ),
+    PaperTheme(
+        "4.6",
+        "“GDPR Doesn’t Affect Us.” Assessing Tensions Between Privacy & Growth",
+        "Machine learning necessitates the collection and management of large data collections. As a consequence, "
+        "recent legislation such as GDPR and the CCPA have broad implications for the discipline.",
+        None,
+        ("4.6",),
+    ),
+    PaperTheme(
+        "4.6.1",
+        "Government Regulation & Privacy Policy Impacts",
+        "By and large, interviewees expressed that GDPR and other legislation had not impacted their work in any "
+        "substantive capacity (R2, R9, R16, R10, R4, R8, R3, R11).",
+        "4.6",
+        ("4.6.1",),
+    ),
+    PaperTheme(
+        "4.6.2",
+        "Privacy Legislation is Insufficient",
+        "A common sentiment was that privacy legislation continues to be insufficient to protect users.",
+        "4.6",
+        ("4.6.2",),
+    ),
+    PaperTheme(
+        "4.6.3",
+        "ML to Satisfy Regulators",
+        "While we asked interviewees about how legislation changed their ML development and data practices, one "
+        "interviewee explained that they instead used ML to respond to regulatory requirements (R7).",
+        "4.6",
+        ("4.6.3",),
+    ),
+]
+
+EVERY_INTERVIEWEE = tuple(row[0] for row in PARTICIPANTS)
+
+# Findings: each published quote supports the claim the paper presents it with (claims in the
+# "Discussion" sub-sections sit under their overarching theme). Claims with no published quote are
+# left out: a finding here is always backed by the interviewees' own words.
+FINDINGS: list[PaperFinding] = [
+    PaperFinding(
+        "4.1.1",
+        "4.1.1",
+        "R8 similarly described experiencing “the big pushback” when attempting to balance expected user behavior, "
+        "convenience, and the inherent opaqueness of external, proprietary models and APIs. They considered "
+        "proprietary models like Amazon’s AWS tooling to be “good products,” if “a lot of black box work.”",
+        ("R8",),
+        (("R8", "the big pushback"), ("R8", "good products"), ("R8", "a lot of black box work.")),
+        (
+            "R8 struggled to balance meeting the users’ expectations—for which these proprietary tools are often "
+            "helpful—with the desire to audit, debug, and maintain control of their software.",
+        ),
+    ),
+    PaperFinding(
+        "4.1.2",
+        "4.1.2",
+        "Interviewees found communicating the limitations of ML to be challenging—especially with non-technical "
+        "management (R2, R3, R8, R10, R12, R15). For example, R3 described a situation in which management identified "
+        "a seemingly common pattern, but their ML team found themselves unable to extract this “data story” given "
+        "their available resources.",
+        ("R2", "R3", "R8", "R10", "R12", "R15"),
+        (("R3", "data story"),),
+        (
+            "In practice, R3’s team was unable to extract this distinctive trajectory from their data, disappointing "
+            "leadership.",
+        ),
+    ),
+    PaperFinding(
+        "4.1.2",
+        "4.1.2",
+        "Some interviewees (R3, R10, R12, R8) regarded strong leadership or stakeholder intuition as a warning sign "
+        "when employing ML tools and techniques. These interviewees found the combination of low data literacy and "
+        "strong intuition to be most concerning, and remarkably common in both startups and non-tech companies.",
+        ("R3", "R10", "R12", "R8"),
+        (("R12", "CEOs and executives don’t really understand what it takes [to develop and deploy ML]"),),
+        (
+            "As R12 explained, “CEOs and executives don’t really understand what it takes [to develop and deploy ML],” "
+            "particularly outside tech-first organizations.",
+        ),
+    ),
+    PaperFinding(
+        "4.1.3",
+        "4.1.3",
+        "In response to these challenges in developing models and predicting ML development costs, many interviewees "
+        "(R6, R7, R9, R15, R12, R14) simply wondered whether deploying ML models was worth the trouble at all. One "
+        "interviewee (R7) had concluded it was not.",
+        ("R6", "R7", "R9", "R15", "R12", "R14"),
+        (
+            ("R7", "I don’t have any worries about automating the quality checks"),
+            (
+                "R7",
+                "we’ll never have the density of data to really automate some of these things... the ROI [Return On "
+                "Investment] on automation might be low.",
+            ),
+        ),
+        (
+            "In reference to their work in real estate they stated, “I don’t have any worries about automating the "
+            "quality checks,” but “we’ll never have the density of data to really automate some of these things... the "
+            "ROI [Return On Investment] on automation might be low.” After extensive preliminary development, R7 came to believe that human intuition and domain knowledge was "
+            "irreplaceable—models make predictions based on known prior behavior, but domains like urban property "
+            "appraisals are inconsistent, constantly fluctuating based on ever-changing human priorities.",
+        ),
+    ),
+    PaperFinding(
+        "4.2",
+        "4.2",
+        "Nearly every organization we interviewed expressed substantive concern over inadvertently deploying biased "
+        "models (R1, R3, R4, R5, R7, R10, R11, R13, R14, R16, R17). R11 stated this to be the “biggest business "
+        "concern” for companies incorporating ML, and other interviewees shared similar sentiments (R16, R17).",
+        ("R1", "R3", "R4", "R5", "R7", "R10", "R11", "R13", "R14", "R16", "R17"),
+        (("R11", "biggest business concern"),),
+        (
+            "Yet strategies for uncovering and mitigating bias and its impacts were consistently underdeveloped, pointing "
+            "to the potency of this problem.",
+        ),
+    ),
+    PaperFinding(
+        "4.2.4",
+        "4.2",
+        "This apathy was exacerbated when practitioners relied on humans to arbitrate decisions. R5 explained that "
+        "blind spots were “low risk,” with bad outcomes resulting in a “$300 procedure instead of a $50-60 "
+        "procedure,” but the person receiving this treatment might not agree.",
+        ("R5",),
+        (("R5", "low risk"), ("R5", "$300 procedure instead of a $50-60 procedure")),
+        (
+            "While many interviewees expressed concern for the broader implications of their work (R1, R2, R3, R10, R11, "
+            "R13, R14, R17), several did not (R9, R6, R8, R12, R5).",
+        ),
+    ),
+    PaperFinding(
+        "4.3.1",
+        "4.3.1",
+        "We found ambivalence to be a common sentiment toward using black box models, particularly when the perceived "
+        "potential for harm was low (R2, R3, R5, R1, R13, R6).",
+        ("R2", "R3", "R5", "R1", "R13", "R6"),
+        (
+            ("R2", "don’t mind the unknown of black box"),
+            ("R2", "do mind if it causes harm."),
+            (
+                "R1",
+                "From an ethical perspective, I don’t think one should write a model if they have no idea how to tell "
+                "when something goes wrong.",
+            ),
+        ),
+        (
+            "For example, R2 stated they “don’t mind the unknown of black box,” though they “do mind if it causes harm.” "
+            "R5 stated explanations were not necessary as their product only supports a human in diagnosis—so, again, "
+            "the black box is low risk. Similarly, R1 felt little concern using black box models, with the caveat that "
+            "“From an ethical perspective, I don’t think one should write a model if they have no idea how to tell when "
+            "something goes wrong.”",
+        ),
+    ),
+    PaperFinding(
+        "4.3.1",
+        "4.3.1",
+        "In addition, R4 and R10 desired classic ML explanations.",
+        ("R4", "R10"),
+        (("R10", "nobody wants a black box model."),),
+        (
+            "R4 wanted to provide explanations to help users assess predictions, believing this especially necessary for "
+            "calibrating trust. For internal interpretability use, R4 had implemented LIME [46] and feature importance "
+            "methods, but found these explanation methods unhelpful for their end users. R10 also desired explanations, "
+            "stating “nobody wants a black box model.” As an intermediate solution, R10—a consulting company—relied on "
+            "Shapley Values [49] to increase customer trust, though they noted it was not an ideal solution.",
+        ),
+        (("lime", "LIME"), ("feature-importance", "feature importance"), ("shapley-values", "Shapley Values")),
+    ),
+    PaperFinding(
+        "4.3.2",
+        "4.3.2",
+        "To do so, R4 collaborated with designers to explore better presentation of uncertainty and curated model "
+        "explanations. In working with these designers, they expressed a desire to present information in a "
+        "“non-definitive way.”",
+        ("R4",),
+        (("R4", "non-definitive way."),),
+        (
+            "In contrast to R5’s approach of relying on onboarding to mitigate overconfidence, R4 sought methods to "
+            "continuously calibrate user trust and understanding.",
+            "Presenting information in a non-definitive way has more promise, but uncertainty communication remains a "
+            "well studied yet unsolved problem [14, 39].",
+        ),
+        (("trust-calibration", "calibrate user trust"), ("uncertainty", "uncertainty communication")),
+    ),
+    PaperFinding(
+        "4.3.3",
+        "4.3",
+        "While these companies were willing to use these black box models as a supporting measure—particularly for "
+        "things humans are bad at, like repetitive tasks (R13)—they were not willing to substitute ML in place of "
+        "human intuition. R7 explained, “I don’t have any worries about automating the quality checks.” However, "
+        "they also said this of their higher risk property assessment use case: “the value of something is not "
+        "objective. If you had a perfect algorithm for what something is worth, but then someone buys it for three "
+        "times as much, then that’s what it’s worth.” According to R7, no amount of transparency could make these "
+        "techniques sufficiently safe in this context—they would always be conducted by a human.",
+        ("R13", "R7"),
+        (
+            ("R7", "I don’t have any worries about automating the quality checks"),
+            (
+                "R7",
+                "the value of something is not objective. If you had a perfect algorithm for what something is worth, "
+                "but then someone buys it for three times as much, then that’s what it’s worth.",
+            ),
+        ),
+    ),
+    PaperFinding(
+        "4.4",
+        "4.4",
+        "Every interviewee raised effective communication as critical to their work, and R3 described this simply as "
+        "“really tough.”",
+        EVERY_INTERVIEWEE,
+        (("R3", "really tough."),),
+        (
+            "Despite the impactfulness of effective communication, best practices were never codified, and instead "
+            "comprised of unwritten institutional knowledge and “water cooler talk” (R1).",
+        ),
+    ),
+    PaperFinding(
+        "4.4.1",
+        "4.4.1",
+        "Several interviewees discussed data literacy as a bottleneck to effective communication (R8, R10, R14).",
+        ("R8", "R10", "R14"),
+        (
+            (
+                "R8",
+                "A couple people in the company have a narrative in their head already, and if the analytics don’t "
+                "support that narrative, they don’t want anything to do with those analytics.",
+            ),
+        ),
+        (
+            "R8 discussed how mismatches between human expectations of business narratives and the analytics led to "
+            "data insights being ignored: “A couple people in the company have a narrative in their head already, and "
+            "if the analytics don’t support that narrative, they don’t want anything to do with those analytics.”",
+            "When stakeholders do not understand the metrics, they also do not trust the output—resulting in wasted "
+            "effort (R8, R14).",
+        ),
+    ),
+    PaperFinding(
+        "4.4.2",
+        "4.4.2",
+        "This evolving awareness affects data collection and model iteration but is typically shared person-to-person, "
+        "not systematically. For example, R10 tracked large data and model changes through “informal discussions,” "
+        "while R8 ran scripts on an ad-hoc basis to check for data quality errors they noticed over time.",
+        ("R10", "R8"),
+        (("R10", "informal discussions"),),
+        ("These insights were rarely documented, but were often embedded in code and shared through conversations.",),
+    ),
+    PaperFinding(
+        "4.5",
+        "4.5",
+        "Practitioners’ response to challenges in planning, iterating, and evaluating are varied and often reactive. "
+        "These responses are best characterized by what one interviewee called a “lack of best practices in "
+        "training” (R11).",
+        ("R11",),
+        (("R11", "lack of best practices in training"),),
+    ),
+    PaperFinding(
+        "4.5.1",
+        "4.5.1",
+        "Because of this open question, practitioners often developed a reliance on a subset of trusted data (R12, "
+        "R17, R9, R3, R14, R6). R3 explained that they scoped their recommendations based on the quality and "
+        "consistency of the available data.",
+        ("R12", "R17", "R9", "R3", "R14", "R6"),
+        (
+            (
+                "R3",
+                "it affects the models, because every bit of data you have is fragmented across hard-to-reconcile "
+                "records.",
+            ),
+        ),
+        (
+            "They tried adding recommendations for brands with worse data cleanliness, but “it affects the models, "
+            "because every bit of data you have is fragmented across hard-to-reconcile records.” They were not willing to "
+            "take on the risks that messier data introduced to their recommendations.",
+        ),
+    ),
+    PaperFinding(
+        "4.5.2",
+        "4.5.2",
+        "Above all else, extensive manual evaluation using hand-selected test cases was key to these strategies (R7, "
+        "R16, R4, R8, R5, R17, R3, R13, R11R1). This first evaluation step was described as “weak but useful” by R3.",
+        ("R7", "R16", "R4", "R8", "R5", "R17", "R3", "R13", "R11", "R1"),
+        (("R3", "weak but useful"),),
+    ),
+    PaperFinding(
+        "4.5.3",
+        "4.5.3",
+        "Still, versioning remained elusive, and R17 explained their company was “too early” to invest in it.",
+        ("R17",),
+        (("R17", "too early"),),
+    ),
+    PaperFinding(
+        "4.5.3",
+        "4.5.3",
+        "Four companies (R1, R4, R13, R8) did extensive model versioning. R1 included complete versioning of all the "
+        "“data that went in, and the code as well” as a component of their evaluation pipeline.",
+        ("R1", "R4", "R13", "R8"),
+        (("R1", "data that went in, and the code as well"),),
+    ),
+    PaperFinding(
+        "4.5.3",
+        "4.5.3",
+        "Metadata is critical for evaluating data, directing modeling iteration, documenting changes, and "
+        "retroactively incorporating data and model versioning (R14, R1, R12, R2, R3).",
+        ("R14", "R1", "R12", "R2", "R3"),
+        (
+            ("R14", "what worked within a dataset"),
+            ("R14", "things that are taken care of as the project is going on."),
+            ("R1", "metadata considerations."),
+            ("R12", "what metadata do I need to make sure this product matches the end description?"),
+        ),
+        (
+            "R14 explained they relied on metadata to identify “what worked within a dataset” as metadata can reflect "
+            "“things that are taken care of as the project is going on.” Similarly, R1 relied on metadata to inform their "
+            "work, even training overnight based on “metadata considerations.” When creating groundtruth, R12 explained "
+            "their central question is, “what metadata do I need to make sure this product matches the end "
+            "description?”",
+        ),
+    ),
+    PaperFinding(
+        "4.5.4",
+        "4.5",
+        "More mature teams (R6, R10, R14, R1) emphasized the fleeting lifespan of models and encouraged team members "
+        "to prioritize frequent retraining, minimally complex models, and a willingness to “throw it out” (R6).",
+        ("R6", "R10", "R14", "R1"),
+        (("R6", "throw it out"),),
+    ),
+    PaperFinding(
+        "4.6.1",
+        "4.6.1",
+        "One interviewee (R1) described how their company responded to GDPR by extensively changing their data "
+        "handling practices, devoting over six months of engineering time to ensuring compliance.",
+        ("R1",),
+        (("R1", "a pain in the ass"),),
+        (
+            "While they bemoaned that deletion requests do come in, and are “a pain in the ass,” the interviewee explained "
+            "that the process of adopting GDPR compliance in data handling had actually been immensely beneficial to the "
+            "company. GDPR forced their company to develop better awareness of and practices for handling data, and this "
+            "re-evaluation increased their overall data competencies. Despite implementing these extensive changes to "
+            "data handling, R1 nonetheless remained unconcerned with any notion of a “right to an explanation.”",
+        ),
+        (("gdpr", "GDPR"), ("right-to-explanation", "right to an explanation")),
+    ),
+    PaperFinding(
+        "4.6.2",
+        "4.6.2",
+        "Interviewees often felt it necessary to implement their own policies and tooling beyond any requirements "
+        "(R17, R16, R13, R3, R6). In the absence of stronger privacy legislation, companies aspired to act “without "
+        "malcontent whenever possible” (R3).",
+        ("R17", "R16", "R13", "R3", "R6"),
+        (("R3", "without malcontent whenever possible"),),
+    ),
+    PaperFinding(
+        "4.6.4",
+        "4.6",
+        "Organizations (R16, R17, R13, R2, R3, R6) continue to self-moderate ideas of “acting without malcontent” "
+        "(R2)—analogous to Google’s antiquated motto of “Don’t be evil.”",
+        ("R16", "R17", "R13", "R2", "R3", "R6"),
+        (("R2", "acting without malcontent"),),
+        (
+            "These organizations experience tensions between their desires to sustain and grow their businesses, and to "
+            "protect user interests.",
+        ),
+    ),
+]

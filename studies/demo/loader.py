@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import User
-from coding.models import Code
+from coding.models import Code, Coding
 from coding.services.codings import apply_coding
 from interviews.models import (
     Attribute,
@@ -26,6 +26,15 @@ from interviews.models import (
     TranscriptMode,
 )
 from studies.models import Membership, Role, Study
+from themes.models import ExcerptKind, Finding, FindingExcerpt, FindingTechnique, Theme, ThemeCode, ThemeStatus
+from themes.services.findings import (
+    add_excerpt,
+    cite_technique,
+    create_finding,
+    restore_finding,
+    update_finding,
+)
+from themes.services.themes import add_codes, create_theme, move_theme, restore_theme, set_status, update_theme
 
 from . import bhatt2020, codebooks, hong2020, hopkins_booth2021
 
@@ -219,6 +228,7 @@ def load_hopkins_booth(report: LoadReport, owners: list[User], coder: User) -> S
             parent=codes[parent] if parent else None,
         )
 
+    codings: dict[tuple[str, str], Coding] = {}
     by_participant: dict[str, list[tuple[str, str]]] = {}
     for rid, quote, section in hb.QUOTES:
         by_participant.setdefault(rid, []).append((quote, section))
@@ -250,7 +260,7 @@ def load_hopkins_booth(report: LoadReport, owners: list[User], coder: User) -> S
             transcript=transcript,
             label=rid,
         )
-        for index, ((_, start, end), (_, section)) in enumerate(zip(turn_spans, quotes, strict=True)):
+        for index, ((_, start, end), (quote, section)) in enumerate(zip(turn_spans, quotes, strict=True)):
             _update_or_create(
                 report,
                 SpeakerTurn,
@@ -259,9 +269,185 @@ def load_hopkins_booth(report: LoadReport, owners: list[User], coder: User) -> S
                 index=index,
             )
             code = codes[codebooks.SECTION_ALIASES.get(section, section)]
-            _, created = apply_coding(transcript=transcript, code=code, start=start, end=end, coder=coder)
+            coding, created = apply_coding(transcript=transcript, code=code, start=start, end=end, coder=coder)
             report.count("codings", created)
+            codings[(rid, quote)] = coding
+    load_hopkins_booth_themes(report, study, coder, codes, codings)
     return study
+
+
+def _theme_narrative(theme: hopkins_booth2021.PaperTheme) -> str:
+    kind = "an overarching theme" if theme.parent is None else "a detailed theme"
+    return (
+        f"Published as {kind} of Hopkins & Booth (2021), §{theme.section}. The definition is the paper's own "
+        "text from that section, verbatim."
+    )
+
+
+def _finding_narrative(finding: hopkins_booth2021.PaperFinding) -> str:
+    """The paper's text around the claim (a Markdown quotation), where the paper says it, and, when
+    the published quotes come from fewer interviewees than the claim names, a note saying so: the
+    coverage the app computes counts only interviewees with a quote."""
+    parts = []
+    if finding.context:
+        parts.append("\n>\n".join(f"> {passage}" for passage in finding.context))
+    parts.append(f"Hopkins & Booth (2021), §{finding.section}.")
+    quoted = list(dict.fromkeys(rid for rid, _ in finding.quotes))
+    if set(quoted) != set(finding.participants):
+        every = finding.participants == hopkins_booth2021.EVERY_INTERVIEWEE
+        named = "every interviewee" if every else ", ".join(finding.participants)
+        parts.append(
+            f"The paper attributes this claim to {named}; it publishes quotes from {', '.join(quoted)} only, so the "
+            "coverage computed from the quotes counts those."
+        )
+    return "\n\n".join(parts)
+
+
+def _theme(
+    report: LoadReport, study: Study, coder: User, spec: hopkins_booth2021.PaperTheme, parent: Theme | None,
+    codes: list[Code],
+) -> Theme:  # fmt: skip
+    """One published theme through the theme services: created final with its codes when missing;
+    otherwise brought back to the paper's text, status and codes, each service called only when
+    something differs, so a rerun writes nothing (and logs nothing in the study history)."""
+    narrative = _theme_narrative(spec)
+    # By title: deleting an overarching theme moves its detailed themes up a level, so a detailed
+    # theme is looked for anywhere in the study and moved back under its parent.
+    candidates = Theme.objects.filter(study=study, name=spec.title)
+    theme = (
+        candidates.filter(parent=parent, deleted_at__isnull=True).order_by("pk").first()
+        or candidates.filter(deleted_at__isnull=True).order_by("pk").first()
+        or candidates.order_by("pk").first()
+    )
+    if theme is None:
+        report.count("themes", True)
+        return create_theme(
+            study=study, user=coder, name=spec.title, parent=parent, definition=spec.definition,
+            narrative=narrative, codes=codes, status=ThemeStatus.FINAL,
+        )  # fmt: skip
+    if theme.deleted_at is not None:
+        theme = restore_theme(theme=theme, user=coder)
+    if theme.parent_id != (parent.pk if parent else None):
+        theme = move_theme(theme=theme, user=coder, parent=parent)
+    if (theme.definition, theme.narrative) != (spec.definition, narrative):
+        theme = update_theme(
+            theme=theme, user=coder, expected_version=theme.version, definition=spec.definition, narrative=narrative
+        )
+    if theme.status != ThemeStatus.FINAL:
+        theme = set_status(theme=theme, user=coder, status=ThemeStatus.FINAL)
+    present = set(ThemeCode.objects.filter(theme=theme).values_list("code_id", flat=True))
+    if any(code.pk not in present for code in codes):
+        add_codes(theme=theme, user=coder, codes=codes)
+    return theme
+
+
+def _finding(
+    report: LoadReport,
+    theme: Theme,
+    coder: User,
+    spec: hopkins_booth2021.PaperFinding,
+    codings: dict[tuple[str, str], Coding],
+) -> Finding:
+    """One published finding through the finding services: the claim, its narrative, the codings of
+    its published quotes as supporting excerpts and its technique citations, each added only when
+    missing (an excerpt is matched by the coding it was chosen from, or by its place)."""
+    narrative = _finding_narrative(spec)
+    finding = Finding.objects.filter(theme=theme, claim=spec.claim).order_by("pk").first()
+    if finding is None:
+        finding = create_finding(theme=theme, user=coder, claim=spec.claim, narrative=narrative)
+        report.count("findings", True)
+    else:
+        if finding.deleted_at is not None:
+            finding = restore_finding(finding=finding, user=coder)
+        if finding.narrative != narrative:
+            finding = update_finding(
+                finding=finding, user=coder, expected_version=finding.version, claim=spec.claim, narrative=narrative
+            )
+    quoted = {
+        key
+        for row in FindingExcerpt.objects.filter(finding=finding, kind=ExcerptKind.SUPPORT).values(
+            "coding_uuid", "transcript_id", "start", "end"
+        )
+        for key in (row["coding_uuid"], (row["transcript_id"], row["start"], row["end"]))
+    }
+    for key in spec.quotes:
+        coding = codings[key]
+        if coding.uuid in quoted or (coding.transcript_id, coding.start, coding.end) in quoted:
+            continue
+        add_excerpt(finding=finding, user=coder, coding_uuid=coding.uuid, kind=ExcerptKind.SUPPORT)
+        report.count("finding excerpts", True)
+    cited = set(FindingTechnique.objects.filter(finding=finding).values_list("technique", flat=True))
+    for slug, _ in spec.techniques:
+        if slug not in cited:
+            cite_technique(finding=finding, user=coder, slug=slug)
+            report.count("technique citations", True)
+    return finding
+
+
+def load_hopkins_booth_themes(
+    report: LoadReport, study: Study, coder: User, codes: dict[str, Code], codings: dict[tuple[str, str], Coding]
+) -> None:
+    """The paper's six overarching themes with their published titles, its detailed themes under
+    them, the starter codes grouped in each, and its findings backed by the published quotes
+    (`hopkins_booth2021.THEMES`, `FINDINGS`), written through the themes and findings services."""
+    themes: dict[str, Theme] = {}
+    for spec in hopkins_booth2021.THEMES:
+        parent = themes[spec.parent] if spec.parent else None
+        themes[spec.section] = _theme(report, study, coder, spec, parent, [codes[c] for c in spec.codes])
+    for finding in hopkins_booth2021.FINDINGS:
+        _finding(report, themes[finding.theme], coder, finding, codings)
+
+
+def load_paper_passages(
+    report: LoadReport,
+    study: Study,
+    *,
+    title: str,
+    note: str,
+    citation: str,
+    source_file: str,
+    passages: list[tuple[str, tuple[str, ...], str]],
+) -> Transcript:
+    """One document of a paper's own prose: each passage a turn of a speaker named after whom the
+    paper says it is about ("Organization A", "Authors on R4"), with the role *other* and no
+    participant (the words are the authors', not the interviewee's); the interviewees named are linked
+    to the document. `note` says it is the paper's text, not a transcript, and heads the citation the
+    reader shows under the title. The text is processed like every demo document, so the reader and
+    the technique pages show the techniques the paper says were used (the published quotes name none)."""
+    text, turn_spans = _canonical([(speaker, passage) for speaker, _, passage in passages])
+    transcript = _update_or_create(
+        report,
+        Transcript,
+        {
+            "text": text,
+            "mode": TranscriptMode.EXCERPTS,
+            "citation": f"{note} Source: {citation}",
+            "source_filename": source_file,
+            "source_format": "demo",
+            "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "char_count": len(text),
+            "word_count": sum(len(passage.split()) for _, _, passage in passages),
+        },
+        study=study,
+        title=title,
+    )
+    labels = {label for _, about, _ in passages for label in about}
+    if labels:
+        transcript.participants.add(*Participant.objects.filter(study=study, label__in=labels))
+    speakers: dict[str, Speaker] = {}
+    for index, ((speaker, start, end), _) in enumerate(zip(turn_spans, passages, strict=True)):
+        if speaker not in speakers:
+            speakers[speaker] = _update_or_create(
+                report, Speaker, {"role": SpeakerRole.OTHER, "participant": None}, transcript=transcript, label=speaker
+            )
+        _update_or_create(
+            report,
+            SpeakerTurn,
+            {"speaker": speakers[speaker], "start": start, "end": end},
+            transcript=transcript,
+            index=index,
+        )
+    return transcript
 
 
 def demo_user(report: LoadReport) -> User:
@@ -272,6 +458,50 @@ def demo_user(report: LoadReport) -> User:
     return user
 
 
+def _suggestion_rules(report: LoadReport, coder: User, processed: set[int]) -> None:
+    """The demo's code-suggestion rules (`codebooks.HOPKINS_BOOTH_RULES`), created through
+    `assist.suggestions.create_rule` when missing, and the suggestion run they queue, run here rather
+    than left to a worker, so the demo opens with a suggestion queue. The run comes after the text
+    processing (suggestions are made on processed sentences) and only when rules were added or
+    documents (re)processed: a rerun of the loader changes nothing (`processed` holds the ids of the
+    studies whose documents were processed in this run)."""
+    from assist.models import SuggestionRule
+    from assist.suggestions import create_rule, queue_suggestions
+    from assist.tasks import suggest_task
+    from studies.models import Job, JobStatus
+
+    study = Study.objects.get(slug=hopkins_booth2021.SLUG)
+    codes = {
+        code.name: code for code in Code.objects.filter(study=study, deleted_at__isnull=True).select_related("study")
+    }
+    with transaction.atomic():
+        existing = set(
+            SuggestionRule.objects.filter(study=study, deleted_at__isnull=True).values_list(
+                "code__name", "kind", "pattern"
+            )
+        )
+        added = 0
+        for section, kind, pattern in codebooks.HOPKINS_BOOTH_RULES:
+            code = codes.get(codebooks.HOPKINS_BOOTH_CODES[section][0])
+            if code is None or (code.name, kind, pattern) in existing:
+                continue
+            create_rule(code=code, user=coder, kind=kind, pattern=pattern, study=study)
+            added += 1
+        if added:
+            report.created["suggestion rules"] = report.created.get("suggestion rules", 0) + added
+        if not added and study.pk not in processed:
+            return
+        # The rules' pending run of the whole study (create_rule queued it; this returns that job).
+        job = queue_suggestions(study=study, user=coder)
+    # Sent on commit: in the web process it has already run; with a worker, run it here all the same
+    # (whichever starts first claims it; the other finds it taken and does nothing).
+    job.refresh_from_db()
+    if job.status not in (JobStatus.DONE, JobStatus.FAILED, JobStatus.RUNNING):
+        suggest_task.apply(args=[job.pk])
+    if Job.objects.filter(pk=job.pk, status=JobStatus.DONE).exists():
+        report.created["suggestion runs"] = report.created.get("suggestion runs", 0) + 1
+
+
 def load_demo(*, owner: User | None = None, reset: bool = False) -> LoadReport:
     report = LoadReport()
     with transaction.atomic():
@@ -280,22 +510,44 @@ def load_demo(*, owner: User | None = None, reset: bool = False) -> LoadReport:
         coder = demo_user(report)
         owners = [coder] + ([owner] if owner else [])
         load_hong(report, owners)
-        load_hopkins_booth(report, owners, coder)
-        load_bhatt(report, owners)
-    _process_text(report)
+        hopkins_booth = load_hopkins_booth(report, owners, coder)
+        load_paper_passages(
+            report,
+            hopkins_booth,
+            title=hopkins_booth2021.SUMMARIES_TITLE,
+            note=hopkins_booth2021.SUMMARIES_NOTE,
+            citation=hopkins_booth2021.CITATION,
+            source_file=hopkins_booth2021.SOURCE_FILE,
+            passages=[(speaker, about, text) for speaker, _, about, text in hopkins_booth2021.AUTHOR_SUMMARIES],
+        )
+        bhatt = load_bhatt(report, owners)
+        load_paper_passages(
+            report,
+            bhatt,
+            title=bhatt2020.CASES_TITLE,
+            note=bhatt2020.CASES_NOTE,
+            citation=bhatt2020.CITATION,
+            source_file=bhatt2020.SOURCE_FILE,
+            passages=[(speaker, (), text) for speaker, _, text in bhatt2020.CASE_DESCRIPTIONS],
+        )
+    processed = _process_text(report)
+    _suggestion_rules(report, coder, processed)
     return report
 
 
-def _process_text(report: LoadReport) -> None:
+def _process_text(report: LoadReport) -> set[int]:
     """Sentences and technique mentions of the demo documents, as an import's job would find them
     (the demo is written without the import path). Only what is missing or outdated is processed,
-    so a rerun leaves everything as it is."""
+    so a rerun leaves everything as it is. Returns the ids of the studies with documents processed."""
     from assist.selectors import unprocessed_transcripts
     from assist.services import process_transcripts
 
+    studies: set[int] = set()
     for study in Study.objects.filter(slug__in=DEMO_SLUGS):
         pending = unprocessed_transcripts(study)
         if pending.exists():
             processed = process_transcripts(pending).transcripts
             if processed:
+                studies.add(study.pk)
                 report.created["processed documents"] = report.created.get("processed documents", 0) + processed
+    return studies

@@ -21,6 +21,7 @@ from coding.models import Code, Coding
 from coding.services.codebook import create_code, delete_code
 from coding.services.memos import create_memo
 from interviews.models import Attribute, Participant, Protocol, Transcript
+from studies.demo import hopkins_booth2021
 from studies.demo.loader import load_demo
 from studies.jobs import create_job, finish_job
 from studies.models import Invitation, Job, JobKind, Membership, Role, Study
@@ -80,8 +81,24 @@ def _open_shortcuts(page: Any) -> None:
     expect(page.locator("dialog[open]")).to_be_visible()
 
 
+def _summaries(demo: Demo) -> Transcript:
+    """The demo's document of the authors' summaries, whose text names techniques (marked inline)."""
+    return Transcript.objects.get(study=demo.study, title=hopkins_booth2021.SUMMARIES_TITLE)
+
+
 def _s(demo: Demo) -> str:
     return f"/studies/{demo.study.slug}"
+
+
+def _theme(demo: Demo) -> str:
+    """A theme of the demo (its first overarching theme once the demo has themes), with a code."""
+    from themes.models import Theme
+    from themes.services.themes import create_theme
+
+    theme = Theme.objects.alive().filter(study=demo.study, parent=None).order_by("order").first()
+    if theme is None:
+        theme = create_theme(study=demo.study, user=demo.coder, name="It's Tough.", codes=[demo.code])
+    return f"{_s(demo)}/themes/{theme.uuid}/"
 
 
 CASES: dict[str, Case] = {
@@ -110,10 +127,15 @@ CASES: dict[str, Case] = {
     "reader shortcuts": Case(
         "coder", lambda d: f"{_s(d)}/documents/{d.transcript.uuid}/", "#transcript .turn", _open_shortcuts
     ),
+    "reader with technique mentions": Case(
+        "coder", lambda d: f"{_s(d)}/documents/{_summaries(d).uuid}/", "#transcript a.mention"
+    ),
     "reader as viewer": Case("viewer", lambda d: f"{_s(d)}/documents/{d.transcript.uuid}/", "#transcript .turn"),
     "retrieval": Case("coder", lambda d: f"{_s(d)}/retrieve/?code={d.code.uuid}", ".retrieval-results h2"),
     "keyword in context": Case("coder", lambda d: f"{_s(d)}/kwic/?q=model", "main h1"),
     "memos": Case("coder", lambda d: f"{_s(d)}/memos/", "main h1"),
+    "theme board": Case("coder", lambda d: f"{_s(d)}/themes/", "#theme-board"),
+    "theme": Case("coder", _theme, "#excerpts"),
     "techniques": Case("coder", lambda d: f"{_s(d)}/techniques/", "main h1"),
     "technique": Case("coder", lambda d: f"{_s(d)}/techniques/shap/", "main h1"),
     "activity": Case("coder", lambda d: f"{_s(d)}/activity/", "#activity"),

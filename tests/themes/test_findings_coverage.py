@@ -1,0 +1,167 @@
+"""Participant coverage of findings, against hand-computed figures (see findings_world.py for the
+study: R1, R2, R3, R10, R5; three startups, one public organisation)."""
+
+from __future__ import annotations
+
+import pytest
+
+from coding.models import Code
+from coding.services.codebook import merge_codes
+from coding.services.codings import change_coding, remove_coding
+from themes.coverage import finding_coverage, finding_view, findings_panel
+from themes.models import ExcerptKind
+from themes.services.findings import add_excerpt
+
+from ..conftest import Team
+from .findings_world import World, build, code, words
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(team: Team) -> World:
+    return build(team.study, team.coder)
+
+
+def groups(coverage) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyped-def]
+    return {g.value: (g.supported, g.total) for g in coverage.groups}
+
+
+def test_no_excerpts_covers_nobody(world: World, team: Team) -> None:
+    coverage = finding_coverage(finding=world.finding, user=team.coder)
+    assert coverage.summary == "No participant — 0 of 5 participants"
+    assert groups(coverage) == {"Startup": (0, 3), "Public": (0, 1)}
+
+
+def test_coverage_counts_speaker_then_document_participants(world: World, team: Team) -> None:
+    in_r1 = code(world, world.r1, "Because users can act on them.", world.action, team.coder)
+    in_group = code(world, world.group, "We plot SHAP values for every model", world.trust, team.coder)
+    second_in_r1 = code(world, world.r1, "Mostly.", world.trust, team.coder)
+    for coding in (in_r1, in_group, second_in_r1):
+        add_excerpt(finding=world.finding, user=team.coder, coding_uuid=coding.uuid)
+    coverage = finding_coverage(finding=world.finding, user=team.coder)
+    # R1 (linked document) once however many of their excerpts; R3 (the group's speaker), not R2.
+    assert coverage.labels == ["R1", "R3"]
+    assert coverage.summary == "R1, R3 — 2 of 5 participants"
+    assert groups(coverage) == {"Startup": (1, 3), "Public": (1, 1)}
+
+
+def test_counter_evidence_is_not_coverage(world: World, team: Team) -> None:
+    support = code(world, world.r1, "Mostly.", world.trust, team.coder)
+    against = code(world, world.r10, "Because users can act on them.", world.action, team.coder)
+    add_excerpt(finding=world.finding, user=team.coder, coding_uuid=support.uuid)
+    add_excerpt(finding=world.finding, user=team.coder, coding_uuid=against.uuid, kind=ExcerptKind.COUNTER)
+    view = finding_view(finding=world.finding, user=team.coder)
+    assert view.coverage.summary == "R1 — 1 of 5 participants"
+    assert view.counter_labels == ["R10"]
+    assert [e.quote for e in view.counter] == ["Because users can act on them."]
+
+
+def test_participant_order_is_natural(world: World, team: Team) -> None:
+    for transcript in (world.r10, world.r1):
+        coding = code(world, transcript, "Mostly.", world.trust, team.coder)
+        add_excerpt(finding=world.finding, user=team.coder, coding_uuid=coding.uuid)
+    assert finding_coverage(finding=world.finding, user=team.coder).labels == ["R1", "R10"]
+
+
+def test_coverage_after_a_code_merge(world: World, team: Team) -> None:
+    """Merging the quoted codings' code into another retires them and inserts replacements (one of
+    them joined with an overlapping coding of the target): the excerpts follow, coverage stays."""
+    plain = code(world, world.r1, "Because users can act on them.", world.action, team.coder)
+    joined = code(world, world.group, "We plot SHAP values", world.action, team.coder)
+    code(world, world.group, "SHAP values for every model", world.trust, team.coder)  # overlaps `joined`
+    for coding in (plain, joined):
+        add_excerpt(finding=world.finding, user=team.coder, coding_uuid=coding.uuid)
+    before = finding_coverage(finding=world.finding, user=team.coder)
+    assert before.summary == "R1, R3 — 2 of 5 participants"
+
+    merge_codes(source=world.action, target=world.trust, user=team.coder)
+
+    view = finding_view(finding=world.finding, user=team.coder)
+    assert view.coverage.summary == "R1, R3 — 2 of 5 participants"
+    assert groups(view.coverage) == {"Startup": (1, 3), "Public": (1, 1)}
+    by_quote = {e.excerpt.quote: e for e in view.support}
+    moved = by_quote["Because users can act on them."]
+    assert (moved.state, moved.quote, moved.code) == ("changed", "Because users can act on them.", world.trust)
+    union = by_quote["We plot SHAP values"]
+    # The joined excerpt now shows the union's words, of the target code.
+    assert union.state == "changed"
+    assert union.quote == "We plot SHAP values for every model"
+    assert union.code == world.trust
+    assert Code.objects.get(pk=world.action.pk).deleted_at is not None
+
+
+def test_removed_coding_keeps_its_quote_but_no_longer_counts(world: World, team: Team) -> None:
+    kept = code(world, world.r1, "Mostly.", world.trust, team.coder)
+    gone = code(world, world.group, "Because users can act on them.", world.trust, team.coder)
+    for coding in (kept, gone):
+        add_excerpt(finding=world.finding, user=team.coder, coding_uuid=coding.uuid)
+    remove_coding(coding=gone, user=team.coder)
+    view = finding_view(finding=world.finding, user=team.coder)
+    assert view.coverage.summary == "R1 — 1 of 5 participants"
+    removed = [e for e in view.support if e.state == "removed"]
+    assert [e.quote for e in removed] == ["Because users can act on them."]
+    assert view.removed == 1
+
+
+def test_a_resized_coding_shows_its_live_words(world: World, team: Team) -> None:
+    coding = code(world, world.r1, "Because users", world.trust, team.coder)
+    add_excerpt(finding=world.finding, user=team.coder, coding_uuid=coding.uuid)
+    start, end = words(world.r1, "Because users can act on them.")
+    change_coding(coding=coding, user=team.coder, start=start, end=end)
+    (excerpt,) = finding_view(finding=world.finding, user=team.coder).support
+    assert (excerpt.state, excerpt.quote, excerpt.participants) == ("changed", "Because users can act on them.", ["R1"])
+
+
+def test_panel_reads_in_constant_queries(world: World, team: Team) -> None:
+    """As many queries for one finding with one excerpt as for five with three excerpts each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from themes.services.findings import create_finding
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as context:
+            findings_panel(theme=world.theme, user=team.coder)
+        return len(context)
+
+    first = code(world, world.r1, "Mostly.", world.trust, team.coder)
+    add_excerpt(finding=world.finding, user=team.coder, coding_uuid=first.uuid)
+    small = count()
+    for n in range(4):
+        finding = create_finding(theme=world.theme, user=team.coder, claim=f"Claim {n}")
+        for transcript in (world.r1, world.group, world.r10):
+            coding = code(world, transcript, "Because users can act on them.", world.trust, team.coder)
+            add_excerpt(finding=finding, user=team.coder, coding_uuid=coding.uuid)
+    assert count() == small
+    panel = findings_panel(theme=world.theme, user=team.coder)
+    assert [v.coverage.summary for v in panel[1:]] == ["R1, R3, R10 — 3 of 5 participants"] * 4
+
+
+def test_free_text_attributes_are_not_groups(world: World, team: Team) -> None:
+    """A text attribute whose values are nearly all different (a description) groups nobody; one
+    with a few shared values does."""
+    from interviews.models import Attribute, AttributeType, AttributeValue, Participant
+
+    notes = Attribute.objects.create(study=world.study, name="Notes", type=AttributeType.TEXT)
+    team_size = Attribute.objects.create(study=world.study, name="Team", type=AttributeType.TEXT)
+    for n, (label, person) in enumerate(world.participants.items()):
+        for i in range(2):  # ten distinct notes over five people: more than MAX_GROUPS values
+            AttributeValue.objects.get_or_create(
+                participant=person, attribute=notes, defaults={"value_text": f"note {n}{i}"}
+            )
+        AttributeValue.objects.create(
+            participant=person, attribute=team_size, value_text="small" if label != "R3" else "large"
+        )
+    for k in range(8):
+        extra = Participant.objects.create(study=world.study, label=f"X{k}")
+        AttributeValue.objects.create(participant=extra, attribute=notes, value_text=f"extra {k}")
+    coding = code(world, world.group, "Mostly.", world.trust, team.coder)
+    add_excerpt(finding=world.finding, user=team.coder, coding_uuid=coding.uuid)
+    coverage = finding_coverage(finding=world.finding, user=team.coder)
+    assert coverage.summary == "R3 — 1 of 13 participants"
+    assert {g.attribute for g in coverage.groups} == {"Organisation type", "Team"}
+    assert [(g.attribute, g.value, g.supported, g.total) for g in coverage.supported_groups] == [
+        ("Organisation type", "Public", 1, 1),
+        ("Team", "large", 1, 1),
+    ]
