@@ -18,10 +18,11 @@ What a "co-occurrence" counts, for a pair of different codes A and B:
   of distinct spans coded with the code;
 - `turn`: speaker turns in which both A and B are coded (a coding counts in every turn it overlaps);
   the diagonal is the number of turns with the code.
-Jaccard is n(A∩B) / (n(A) + n(B) − n(A∩B)) with the diagonal as n(·). For spans and turns that is the
-Jaccard index of the two sets of units; for overlaps it is ATLAS.ti's c-coefficient, which counts
-pairs, so one long coding overlapping several codings of the other code can push it above what a
-set would give (the page says so).
+Jaccard is n(A∩B) / (n(A) + n(B) − n(A∩B)) with the diagonal as n(·) for spans and turns: the
+Jaccard index of the two sets of units. Overlap mode counts pairs, which are no set (two codings of
+A and two of B all overlapping make 4 pairs of 2 + 2 codings), so there Jaccard is taken on distinct
+codings: (codings of A overlapping some B + codings of B overlapping some A) / (codings of A + codings
+of B), in [0, 1] (`overlap_jaccard`).
 """
 
 from __future__ import annotations
@@ -168,6 +169,59 @@ def overlap_counts(
     return matrix
 
 
+def overlapping_codings(
+    transcript: np.ndarray, start: np.ndarray, end: np.ndarray, code: np.ndarray, size: int
+) -> np.ndarray:
+    """Entry (a, b), a ≠ b: codings of code a overlapping at least one coding of code b (each coding
+    counted once however many it overlaps); diagonal = codings of the code. The distinct units
+    overlap-mode Jaccard is computed on (`overlap_jaccard`). Same run search as `overlap_counts`."""
+    n = len(code)
+    matrix = np.zeros((size, size), dtype=np.int64)
+    if n == 0:
+        return matrix
+    span = int(max(end.max(), start.max())) + 1
+    key = transcript.astype(np.int64) * span
+    order = np.lexsort((start, key))
+    starts = (key + start)[order]
+    ends = (key + end)[order]
+    codes = code[order].astype(np.int64)
+    stop = np.searchsorted(starts, ends, side="left")
+    keys: list[np.ndarray] = []
+    for lo in range(0, n, PAIR_CHUNK):
+        hi = min(n, lo + PAIR_CHUNK)
+        first = np.arange(lo + 1, hi + 1, dtype=np.int64)
+        lengths = stop[lo:hi] - first
+        total = int(lengths.sum())
+        if total == 0:
+            continue
+        j = np.arange(total, dtype=np.int64) + np.repeat(first - (np.cumsum(lengths) - lengths), lengths)
+        i = np.repeat(np.arange(lo, hi, dtype=np.int64), lengths)
+        other = codes[i] != codes[j]
+        i, j = i[other], j[other]
+        # Both directions: i overlaps some coding of j's code, and j some coding of i's code.
+        keys.append(np.unique(np.concatenate([i * size + codes[j], j * size + codes[i]])))
+    if keys:
+        distinct = np.unique(np.concatenate(keys))
+        owner = distinct // size
+        matrix += np.bincount(codes[owner] * size + distinct % size, minlength=size * size).reshape(size, size)
+    np.fill_diagonal(matrix, np.bincount(codes, minlength=size))
+    return matrix
+
+
+def overlap_jaccard(overlapping: np.ndarray) -> np.ndarray:
+    """Jaccard for overlap mode, on distinct codings: |A∩B| is the number of codings of A or B that
+    overlap some coding of the other code, |A∪B| the number of codings of A or B, so the value is
+    (m(A,B) + m(B,A)) / (n(A) + n(B)) with `overlapping_codings` m, always in [0, 1]: 1 when every
+    coding of each overlaps the other code, 0 when none does; the diagonal is 1 for a used code."""
+    diagonal = np.diag(overlapping).astype(np.float64)
+    union = diagonal[:, None] + diagonal[None, :]
+    shared = (overlapping + overlapping.T).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = np.where(union > 0, shared / union, 0.0)
+    np.fill_diagonal(result, np.where(diagonal > 0, 1.0, 0.0))
+    return np.round(result, 4)
+
+
 def span_counts(transcript: np.ndarray, start: np.ndarray, end: np.ndarray, code: np.ndarray, size: int) -> np.ndarray:
     """Distinct spans (transcript, start, end) holding both codes; diagonal = a code's distinct spans."""
     if len(code) == 0:
@@ -206,7 +260,8 @@ def turn_counts(
 
 def jaccard(counts: np.ndarray) -> np.ndarray:
     """n(A∩B) / (n(A) + n(B) − n(A∩B)) from a co-occurrence matrix whose diagonal holds n(·); 0 where
-    both codes are unused."""
+    both codes are unused. Right for spans and turns (sets of units); overlap mode counts pairs, which
+    are not units of a set, so it uses `overlap_jaccard` instead."""
     diagonal = np.diag(counts).astype(np.float64)
     union = diagonal[:, None] + diagonal[None, :] - counts
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -254,7 +309,13 @@ def cooccurrence(
             ("transcript_id", "start", "end"),
         )
         counts = turn_counts(transcript, start, end, code, size, turns)
-    values: np.ndarray = jaccard(counts) if normalise == "jaccard" else counts
+    values: np.ndarray = counts
+    if normalise == "jaccard":
+        values = (
+            overlap_jaccard(overlapping_codings(transcript, start, end, code, size))
+            if mode == "overlap"
+            else jaccard(counts)
+        )
     frame = pd.DataFrame(values, index=pd.Index(axis.labels, name="code"), columns=axis.labels)
     frame.attrs.update(mode=mode, normalise=normalise, code_ids=axis.ids, code_uuids=axis.uuids, colours=axis.colours)
     return frame
@@ -344,6 +405,43 @@ def transcript_participants(study: Study) -> pd.DataFrame:
     return integer_frame(link.values_list("transcript_id", "participant_id"), ("transcript_id", "participant_id"))
 
 
+def attribute_positions(study: Study, spots: pd.DataFrame) -> pd.DataFrame:
+    """(transcript_id, start, participant_id) for each (transcript_id, start) of `spots`: the rule of
+    `coding.selectors.themes.position_participants` (the speaker of the turn holding the position; a
+    document mapping none of its speakers gives its linked participants; otherwise nobody), with
+    numpy instead of a loop over positions, for the crosstab's every coding. Two queries."""
+    columns = ["transcript_id", "start", "participant_id"]
+    if spots.empty:
+        return pd.DataFrame(columns=columns, dtype=np.int64)
+    turns = pd.DataFrame(
+        list(
+            SpeakerTurn.objects.filter(transcript__study=study)
+            .order_by()
+            .values_list("transcript_id", "start", "end", "speaker__participant_id")
+        ),
+        columns=["transcript_id", "start", "end", "participant_id"],
+    )
+    turns["participant_id"] = turns["participant_id"].fillna(-1).astype(np.int64)
+    tid = spots["transcript_id"].to_numpy(np.int64)
+    pos = spots["start"].to_numpy(np.int64)
+    speaker = np.full(len(spots), -1, dtype=np.int64)
+    if not turns.empty:
+        turns = turns.sort_values(["transcript_id", "start"])
+        span = int(max(turns["end"].max(), pos.max())) + 1
+        turn_tid = turns["transcript_id"].to_numpy(np.int64)
+        turn_keys = turn_tid * span + turns["start"].to_numpy(np.int64)
+        # The last turn starting at or before the position, if it is this document's and holds it.
+        i = np.searchsorted(turn_keys, tid * span + pos, side="right") - 1
+        safe = np.maximum(i, 0)
+        inside = (i >= 0) & (turn_tid[safe] == tid) & (pos <= turns["end"].to_numpy(np.int64)[safe])
+        speaker = np.where(inside, turns["participant_id"].to_numpy(np.int64)[safe], -1)
+    mapped = np.isin(tid, turns.loc[turns["participant_id"] >= 0, "transcript_id"].unique())
+    by_speaker = pd.DataFrame({"transcript_id": tid, "start": pos, "participant_id": speaker})[speaker >= 0]
+    unmapped = spots[(speaker < 0) & ~mapped][["transcript_id", "start"]]
+    by_document = unmapped.merge(transcript_participants(study), on="transcript_id")
+    return pd.concat([by_speaker, by_document[columns]], ignore_index=True).astype(np.int64)
+
+
 def attribute_values(attribute: Attribute) -> pd.Series:
     """Each participant's value of `attribute` as display text, by participant id (the study's
     participants without a value get `NO_VALUE`)."""
@@ -376,8 +474,10 @@ def crosstab(
     `codings`: a row's visible codings in transcripts of participants with that value (a coding in a
     transcript with two participants of different values counts under each value once). `participants`:
     distinct participants with that value who have at least one coding of the row. A theme's row takes
-    the codes of its sub-themes too. A coding reaches a participant through its transcript's
-    participants. `frame.attrs["denominators"]` holds the study's participants per value ("4 of 9")."""
+    the codes of its sub-themes too. A coding reaches the participants its start is attributed to by
+    `attribute_positions` (= `coding.selectors.themes.position_participants`) (the speaker of that turn; the document's
+    participants when it maps no speaker; nobody for an interviewer's turn of a mapped document),
+    the rule of findings' coverage and a theme's support, so the pages agree. `frame.attrs["denominators"]` holds the study's participants per value ("4 of 9")."""
     if rows not in ROWS:
         raise ValueError(f"Unknown rows {rows!r}.")
     if measure not in MEASURES:
@@ -385,10 +485,17 @@ def crosstab(
     if not isinstance(attribute, Attribute):
         attribute = Attribute.objects.get(study=study, name=attribute)
     axis = code_axis(study=study, user=user)
-    counts = code_transcript_counts(study=study, user=user, code_ids=axis.ids)
+    codings = coding_rows(study=study, user=user, code_ids=axis.ids)
     values = attribute_values(attribute)
-    links = transcript_participants(study)
+    # Each coding reaches the participants its start is attributed to (`attribute_positions`, the
+    # rule a finding's coverage and a theme's support use); nobody's codings go to "(no participant)".
+    codings = codings.assign(coding=np.arange(len(codings)))
+    attributed = attribute_positions(study, codings[["transcript_id", "start"]].drop_duplicates())
+    links = codings[["coding", "code_id", "transcript_id", "start"]].merge(
+        attributed, on=["transcript_id", "start"], how="left"
+    )
     links["value"] = links["participant_id"].map(values).fillna(NO_VALUE)
+    links.loc[links["participant_id"].isna(), "value"] = NO_PARTICIPANT
     # Row membership: a code is its own row; a theme holds its codes at any depth.
     depths: list[int] = []
     if rows == "code":
@@ -401,17 +508,11 @@ def crosstab(
             [(i, code) for i, theme in enumerate(themes.ids) for code in sorted(themes.all_codes[theme])],
             columns=["row", "code_id"],
         )
-    joined = counts.merge(membership, on="code_id")
+    joined = links.merge(membership, on="code_id")
     if measure == "codings":
-        per_value = links[["transcript_id", "value"]].drop_duplicates()
-        unlinked = pd.DataFrame(
-            {"transcript_id": np.setdiff1d(joined["transcript_id"].unique(), links["transcript_id"])}
-        )
-        unlinked["value"] = NO_PARTICIPANT
-        per_value = pd.concat([per_value, unlinked], ignore_index=True)
-        table = joined.merge(per_value, on="transcript_id").groupby(["row", "value"])["n"].sum()
+        table = joined[["row", "coding", "value"]].drop_duplicates().groupby(["row", "value"]).size()
     else:
-        reached = joined[["row", "transcript_id"]].drop_duplicates().merge(links, on="transcript_id")
+        reached = joined.dropna(subset=["participant_id"])
         table = reached[["row", "participant_id", "value"]].drop_duplicates().groupby(["row", "value"]).size()
     wide = table.unstack("value", fill_value=0) if len(table) else pd.DataFrame()
     denominators = {str(k): int(v) for k, v in values.value_counts().items()}
@@ -488,7 +589,8 @@ def saturation(study: Study, user: Any) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "position": range(1, len(order) + 1),
-            "transcript": [t[1] for t in order],
+            # Unique like the frequencies' columns: two documents titled alike stay two points of the curve.
+            "transcript": _unique([t[1] for t in order]),
             "interview_date": [t[2].isoformat() if t[2] else "" for t in order],
             "participants": [", ".join(participants.get(t[0], [])) for t in order],
             "codings": codings.astype(np.int64),
@@ -545,7 +647,7 @@ def thematic_map(
     if len(chosen.ids) > 1:
         counts = cooccurrence(study, user, mode=mode, codes=chosen.ids)
         raw = counts.to_numpy()
-        scores = jaccard(raw)
+        scores = cooccurrence(study, user, mode=mode, codes=chosen.ids, normalise="jaccard").to_numpy()
         upper = np.triu_indices(len(chosen.ids), k=1)
         strength = scores[upper]
         keep = np.flatnonzero((raw[upper] > 0) & (strength > min_jaccard))

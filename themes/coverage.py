@@ -27,9 +27,9 @@ from django.db.models import Count, Q
 from assist.selectors import technique_mentions
 from coding.models import Code
 from coding.selectors.lineage import LiveCoding, live_successors
-from coding.selectors.retrieval import TurnIndex
+from coding.selectors.themes import position_participants
 from explainers.techniques import Technique, by_slug
-from interviews.models import Attribute, AttributeType, AttributeValue, Participant, SpeakerTurn, Transcript
+from interviews.models import Attribute, AttributeType, AttributeValue, Participant, Transcript
 from interviews.ordering import natural_key
 from studies.models import Study
 
@@ -49,7 +49,7 @@ class ExcerptView:
     excerpt: FindingExcerpt
     state: str
     quote: str
-    transcript: Transcript
+    transcript: Transcript | None  # None: the document was deleted (state "removed")
     start: int
     end: int
     code: Code | None
@@ -60,6 +60,10 @@ class ExcerptView:
     @property
     def counted(self) -> bool:
         return self.state != "removed"
+
+    @property
+    def document_deleted(self) -> bool:
+        return self.transcript is None
 
 
 @dataclass
@@ -115,30 +119,9 @@ def _participant_labels(study: Study) -> dict[int, str]:
 
 
 def excerpt_participants(spots: Iterable[tuple[int, int]]) -> dict[tuple[int, int], list[int]]:
-    """{(transcript id, position): participant ids} — the participant of the speaker whose turn holds
-    the position, else the participants the transcript is linked to. Three queries in all."""
-    spots = set(spots)
-    transcript_ids = {tid for tid, _ in spots}
-    if not transcript_ids:
-        return {}
-    turns = TurnIndex(transcript_ids)
-    speakers = {
-        (tid, index): participant
-        for tid, index, participant in SpeakerTurn.objects.filter(
-            transcript_id__in=transcript_ids, speaker__participant__isnull=False
-        ).values_list("transcript_id", "index", "speaker__participant_id")
-    }
-    linked: dict[int, list[int]] = {}
-    for tid, pid in Transcript.participants.through.objects.filter(transcript_id__in=transcript_ids).values_list(
-        "transcript_id", "participant_id"
-    ):
-        linked.setdefault(tid, []).append(pid)
-    found: dict[tuple[int, int], list[int]] = {}
-    for tid, position in spots:
-        turn = turns.turn_of(tid, position)
-        speaker = speakers.get((tid, turn[2])) if turn else None
-        found[(tid, position)] = [speaker] if speaker is not None else sorted(linked.get(tid, []))
-    return found
+    """{(transcript id, position): participant ids}: `coding.selectors.themes.position_participants`,
+    the attribution rule the theme page and the participants crosstab share."""
+    return position_participants(spots)
 
 
 def _attribute_groups(study: Study) -> list[tuple[str, dict[str, set[int]]]]:
@@ -240,8 +223,8 @@ def finding_views(*, study: Study, user: Any, findings: list[Finding]) -> list[F
     spans: list[tuple[int, int, int, int]] = []
     span_finding: list[int] = []
     for excerpt, coding in placed:
-        transcript = transcripts[excerpt.transcript_id]
-        if coding is None or coding.transcript_id != excerpt.transcript_id:  # (codings never change transcript)
+        transcript = transcripts.get(excerpt.transcript_id) if excerpt.transcript_id is not None else None
+        if transcript is None or coding is None or coding.transcript_id != excerpt.transcript_id:
             view = ExcerptView(excerpt, "removed", excerpt.quote, transcript, excerpt.start, excerpt.end, None)
         else:
             words = transcript.text[coding.start : coding.end]

@@ -126,14 +126,17 @@ class FindingExcerpt(models.Model):
 
     `coding_uuid` is the coding chosen; the live coding that now holds it comes from
     `live_successors`. `transcript`/`start`/`end`/`text_version`/`quote` are the snapshot
-    shown (with a "coding changed/removed" note) when no live successor exists.
+    shown (with a "coding changed/removed" note) when no live successor exists; `transcript` is
+    None once the document was deleted (the quote stays, not counted in coverage).
     """
 
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="excerpts")
     kind = models.CharField(max_length=8, choices=ExcerptKind.choices, default=ExcerptKind.SUPPORT)
     coding_uuid = models.UUIDField(db_index=True)
-    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="+")
+    # SET_NULL: deleting a document must not silently take the evidence of a finding with it; the
+    # excerpt stays, showing its stored quote as "removed: its document was deleted", uncounted.
+    transcript = models.ForeignKey(Transcript, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     text_version = models.PositiveIntegerField()

@@ -14,11 +14,11 @@ from django.db import connection
 from django.db.models import Case, Count, IntegerField, Value, When
 
 from accounts.models import User
-from interviews.models import Participant
+from interviews.models import SpeakerTurn, Transcript
 from studies.models import Study
 
 from ..models import Code
-from .retrieval import Segment, _participant_labels, _rows
+from .retrieval import Segment, TurnIndex, _participant_labels, _rows
 from .visibility import visible_codings, visible_codings_of_live_codes
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "codings_per_code",
     "documents_of_codes",
     "participants_supporting",
+    "position_participants",
     "theme_excerpts",
 ]
 
@@ -73,28 +74,68 @@ def code_pair_overlaps(
         return {(a, b): n for a, b, n in cursor.fetchall()}
 
 
-def participants_supporting(*, study: Study, user: User | Any, code_ids: Iterable[int]) -> dict[int, int]:
-    """{participant id: codings of `code_ids` in that participant's documents} (one grouped query).
+def position_participants(spots: Iterable[tuple[int, int]]) -> dict[tuple[int, int], list[int]]:
+    """{(transcript id, position): participant ids} — the one attribution rule of the themes pages
+    (a finding's coverage, a theme's with/without support, the participants crosstab).
 
-    A participant supports a theme when a document of theirs holds a visible coding of one of
-    its codes; participants of the study with no such document are the theme's "without
-    support" list.
+    The participant of the speaker whose turn holds the position; in a document none of whose
+    speakers is mapped to a participant, the participants the document is linked to; otherwise
+    (an unmapped speaker's turn — the interviewer's — in a mapped document) nobody: crediting every
+    participant of a group interview for the interviewer's question would inflate coverage.
+    Three queries in all.
+    """
+    spots = set(spots)
+    transcript_ids = {tid for tid, _ in spots}
+    if not transcript_ids:
+        return {}
+    turns = TurnIndex(transcript_ids)
+    speakers = {
+        (tid, index): participant
+        for tid, index, participant in SpeakerTurn.objects.filter(
+            transcript_id__in=transcript_ids, speaker__participant__isnull=False
+        ).values_list("transcript_id", "index", "speaker__participant_id")
+    }
+    mapped = {tid for tid, _ in speakers}
+    linked: dict[int, list[int]] = {}
+    for tid, pid in Transcript.participants.through.objects.filter(transcript_id__in=transcript_ids).values_list(
+        "transcript_id", "participant_id"
+    ):
+        linked.setdefault(tid, []).append(pid)
+    found: dict[tuple[int, int], list[int]] = {}
+    for tid, position in spots:
+        turn = turns.turn_of(tid, position)
+        speaker = speakers.get((tid, turn[2])) if turn else None
+        if speaker is not None:
+            found[(tid, position)] = [speaker]
+        elif tid in mapped:
+            found[(tid, position)] = []
+        else:
+            found[(tid, position)] = sorted(linked.get(tid, []))
+    return found
+
+
+def participants_supporting(*, study: Study, user: User | Any, code_ids: Iterable[int]) -> dict[int, int]:
+    """{participant id: visible codings of `code_ids` attributed to that participant} (four queries).
+
+    A coding is attributed by `position_participants` at its start (the speaker of that turn, or
+    the document's participants when it maps no speaker), as a finding's coverage is; participants
+    of the study with no such coding are the theme's "without support" list.
     """
     ids = sorted(set(code_ids))
     if not ids:
         return {}
     codings = visible_codings_of_live_codes(study=study, user=user, code_ids=ids)
-    per_transcript = dict(
-        codings.order_by().values("transcript_id").annotate(n=Count("*")).values_list("transcript_id", "n")
-    )
-    if not per_transcript:
-        return {}
-    through = Participant.transcripts.through
+    per_spot = {
+        (tid, start): n
+        for tid, start, n in codings.order_by()
+        .values("transcript_id", "start")
+        .annotate(n=Count("*"))
+        .values_list("transcript_id", "start", "n")
+    }
     out: dict[int, int] = {}
-    for participant_id, transcript_id in through.objects.filter(
-        participant__study=study, transcript_id__in=list(per_transcript)
-    ).values_list("participant_id", "transcript_id"):
-        out[participant_id] = out.get(participant_id, 0) + per_transcript[transcript_id]
+    for spot, participants in position_participants(per_spot).items():
+        for participant_id in participants:
+            out[participant_id] = out.get(participant_id, 0) + per_spot[spot]
     return out
 
 

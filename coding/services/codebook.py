@@ -330,6 +330,11 @@ def merge_codes(*, source: Code, target: Code, user: User | None) -> MergeOutcom
     Memo.objects.filter(code=source).update(code=target)
     child_uuids = [str(u) for u in Code.objects.alive().filter(parent=source).values_list("uuid", flat=True)]
     Code.objects.alive().filter(parent=source).update(parent=target)
+    # The themes app groups codes; the merged code's themes keep it as `target` (in this batch, so
+    # undone with the merge). Imported here: the codebook does not depend on themes at import time.
+    from themes.services.themes import carry_code_memberships
+
+    carry_code_memberships(source=source, target=target, user=user, batch=batch)
     source.deleted_at = now
     source.save(update_fields=["deleted_at"])
     from_source = moved + sum(1 for row in joined if row[6] == source.pk)

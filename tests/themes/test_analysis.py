@@ -89,10 +89,11 @@ def test_a_coding_in_no_turn_counts_in_none() -> None:
 
 
 def test_jaccard_by_hand() -> None:
-    overlap = analysis.jaccard(analysis.overlap_counts(*_arrays(), size=3))
-    assert overlap[0, 1] == 0.5  # 2 / (3 + 3 - 2)
-    assert overlap[0, 2] == pytest.approx(0.6667)  # 2 / (3 + 2 - 2)
-    assert overlap[1, 2] == 0.25  # 1 / (3 + 2 - 1)
+    # Overlap mode on distinct codings: (A's overlapping some B + B's overlapping some A) / (n(A) + n(B)).
+    overlap = analysis.overlap_jaccard(analysis.overlapping_codings(*_arrays(), size=3))
+    assert overlap[0, 1] == pytest.approx(0.6667)  # (2 + 2) / (3 + 3): [0,10)~[5,15), [0,5)~[0,5)
+    assert overlap[0, 2] == 0.8  # (2 + 2) / (3 + 2)
+    assert overlap[1, 2] == 0.4  # (1 + 1) / (3 + 2): [10,20) only touches [20,30)
     assert analysis.jaccard(analysis.span_counts(*_arrays(), size=3))[0, 1] == 0.2  # 1 / (3 + 3 - 1)
     assert analysis.jaccard(analysis.turn_counts(*_arrays(), size=3, turns=TURNS))[0, 1] == 0.6  # 3 / 5
     assert analysis.jaccard(np.zeros((2, 2), dtype=np.int64)).tolist() == [[0, 0], [0, 0]]
@@ -246,8 +247,8 @@ def test_thematic_map_nodes_and_links(team: Team, corpus: dict[str, object]) -> 
     assert kinds == [("code", "A"), ("code", "B"), ("code", "C"), ("theme", "Doubt"), ("theme", "Trust")]
     links = {(e["source"], e["target"]): e for e in data["edges"] if e["kind"] == "cooccurrence"}
     a, b, c = (f"c{codes[i].pk}" for i in range(3))
-    assert links[(a, c)]["weight"] == pytest.approx(0.6667) and links[(a, c)]["count"] == 2
-    assert links[(a, b)]["weight"] == 0.5 and links[(b, c)]["weight"] == 0.25
+    assert links[(a, c)]["weight"] == 0.8 and links[(a, c)]["count"] == 2
+    assert links[(a, b)]["weight"] == pytest.approx(0.6667) and links[(b, c)]["weight"] == 0.4
     # Strongest first.
     assert [e["weight"] for e in data["edges"] if e["kind"] == "cooccurrence"] == sorted(
         (e["weight"] for e in data["edges"] if e["kind"] == "cooccurrence"), reverse=True
@@ -274,7 +275,8 @@ def test_the_selectors_take_a_constant_number_of_queries(
     for mode in analysis.MODES:
         with django_assert_max_num_queries(6):  # type: ignore[operator]
             analysis.cooccurrence(team.study, team.owner, mode=mode)
-    with django_assert_max_num_queries(10):  # type: ignore[operator]
+    # Attribution by speaker turn (position_participants) reads turns, speakers and links: still constant.
+    with django_assert_max_num_queries(12):  # type: ignore[operator]
         analysis.crosstab(team.study, team.owner, rows="theme", attribute="tier", measure="participants")
     with django_assert_max_num_queries(6):  # type: ignore[operator]
         analysis.saturation(team.study, team.owner)

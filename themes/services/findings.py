@@ -172,7 +172,7 @@ def remove_excerpt(*, excerpt: FindingExcerpt, user: User | None) -> None:
         return
     snapshot = {
         "excerpt": str(row.uuid), "coding": str(row.coding_uuid), "kind": row.kind, "quote": row.quote,
-        "start": row.start, "end": row.end, "transcript": str(row.transcript.uuid),
+        "start": row.start, "end": row.end, "transcript": str(row.transcript.uuid) if row.transcript else None,
     }  # fmt: skip
     row.delete()
     _log(locked, user, "remove_excerpt", f"removed the quote “{row.quote[:100]}”", before=snapshot)

@@ -9,6 +9,7 @@ forty codes or the demo loader's 101 detailed themes costs no more per code than
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -18,7 +19,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.models import User
-from coding.models import Code
+from coding.models import Code, LogEntry
 from coding.services.codebook import MOVE_DIRECTIONS, Conflict, move_in_tree
 from coding.services.history import new_batch, record
 from studies.models import Study
@@ -30,6 +31,7 @@ __all__ = [
     "MOVE_DIRECTIONS",
     "Conflict",
     "add_codes",
+    "carry_code_memberships",
     "create_theme",
     "delete_theme",
     "move_theme",
@@ -94,6 +96,16 @@ def descendant_ids(theme: Theme) -> set[int]:
         frontier = [c for parent in frontier for c in children.get(parent, []) if c not in ids]
         ids.update(frontier)
     return ids
+
+
+def lock_study_themes(study_id: int) -> None:
+    """Serialise changes to the study's theme tree: take the study row's lock.
+
+    Locking only the moved theme lets two concurrent opposite moves (A under B, B under A) both
+    pass their descendant check and make a cycle; with the study row locked, the second move
+    waits, then reads the tree the first one left and refuses. (SQLite serialises writes anyway.)
+    """
+    Study.objects.select_for_update().filter(pk=study_id).values_list("pk", flat=True).first()
 
 
 def _lock(theme: Theme) -> Theme:
@@ -207,6 +219,7 @@ def move_theme(
     A theme cannot go inside itself or one of its own sub-themes: that would make a cycle,
     and a cycle has no top level to show it under.
     """
+    lock_study_themes(theme.study_id)
     locked = _lock(theme)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(locked)
@@ -385,3 +398,47 @@ def _reorder(theme: Theme, user: User | None, code: Code, position: int | None, 
            summary=f"moved “{code.name}” to place {index + 1} in theme “{theme.name}”",
            before={"orders": {str(item.code_id): previous[item.code_id] for item in changed}},
            after={"code": str(code.uuid), "order": index + 1}, batch=batch)  # fmt: skip
+
+
+def carry_code_memberships(*, source: Code, target: Code, user: User | None, batch: UUID) -> int:
+    """On a code merge (`coding.services.codebook.merge_codes`), put `target` in every theme
+    `source` was in, at `source`'s place, and take `source` out (where `target` is already in
+    the theme, `source` only leaves it). Returns how many themes gained `target`.
+
+    Without this the merged code's themes silently lose it: the membership would point at a
+    soft-deleted code. History entries go in the merge's `batch` (for each theme a remove_codes
+    entry, then an add_codes one), so undoing the merge undoes them too, newest first: `target`
+    leaves, `source` comes back at its old place. Set-based: five statements whatever the number
+    of themes.
+    """
+    rows = list(ThemeCode.objects.filter(code=source).select_related("theme").order_by("theme_id"))
+    if not rows:
+        return 0
+    has_target = set(
+        ThemeCode.objects.filter(code=target, theme_id__in=[r.theme_id for r in rows]).values_list(
+            "theme_id", flat=True
+        )
+    )
+    gains = [r.theme_id for r in rows if r.theme_id not in has_target]
+    ThemeCode.objects.filter(code=source, theme_id__in=has_target).delete()
+    ThemeCode.objects.filter(code=source, theme_id__in=gains).update(code=target)
+    entries = []
+    for row in rows:
+        theme = row.theme
+        entries.append(
+            LogEntry(study_id=theme.study_id, user=user, action="remove_codes", object_type="theme",
+                     object_uuid=theme.uuid, batch=batch, before={"codes": [str(source.uuid)], "orders": [row.order]},
+                     summary=f"took “{source.name}” out of theme “{theme.name}” (merged into “{target.name}”)"[:300])
+        )  # fmt: skip
+        if row.theme_id not in has_target:
+            entries.append(
+                LogEntry(study_id=theme.study_id, user=user, action="add_codes", object_type="theme",
+                         object_uuid=theme.uuid, batch=batch, after={"codes": [str(target.uuid)]},
+                         summary=f"put “{target.name}” in theme “{theme.name}” (merged from “{source.name}”)"[:300])
+            )  # fmt: skip
+    now = timezone.now()
+    for i, entry in enumerate(entries):
+        # Undo goes newest first: each add must be undone before the remove of the same theme.
+        entry.created_at = now + timedelta(microseconds=i)
+    LogEntry.objects.bulk_create(entries)
+    return len(gains)

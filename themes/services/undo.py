@@ -12,13 +12,25 @@ from coding.models import Code, LogEntry
 from coding.services.history import UndoRefused
 
 from ..models import Theme, ThemeCode
+from .themes import descendant_ids, lock_study_themes
 
 
 def _theme_by_uuid(value: str | None) -> Theme | None:
     return Theme.objects.filter(uuid=value).first() if value else None
 
 
+def _parent_uuid(theme: Theme) -> str | None:
+    return str(theme.parent.uuid) if theme.parent_id and theme.parent else None
+
+
+def _bump_version(theme: Theme, fields: list[str]) -> None:
+    theme.version = F("version") + 1  # type: ignore[assignment]
+    theme.save(update_fields=[*fields, "version"])
+
+
 def undo_theme_change(entry: LogEntry, now: Any) -> None:
+    # Serialise with moves (themes.services.themes.move_theme): the cycle check below reads the tree.
+    lock_study_themes(entry.study_id)
     theme = Theme.objects.select_for_update().filter(uuid=entry.object_uuid).first()
     if theme is None:
         raise UndoRefused("A theme in this change no longer exists.")
@@ -26,7 +38,7 @@ def undo_theme_change(entry: LogEntry, now: Any) -> None:
     before, after = entry.before or {}, entry.after or {}
     if action == "create":
         theme.deleted_at = now
-        theme.save(update_fields=["deleted_at"])
+        _bump_version(theme, ["deleted_at"])
     elif action == "update":
         if any(getattr(theme, k) != v for k, v in after.items()):
             raise UndoRefused(f"“{theme.name}” was edited again since; undo that first.")
@@ -35,7 +47,16 @@ def undo_theme_change(entry: LogEntry, now: Any) -> None:
         theme.version = F("version") + 1  # type: ignore[assignment]
         theme.save(update_fields=[*before, "version"])
     elif action == "move":
-        theme.parent = _theme_by_uuid(before.get("parent"))
+        if _parent_uuid(theme) != after.get("parent"):
+            raise UndoRefused(f"“{theme.name}” was moved again since; undo that first.")
+        parent = _theme_by_uuid(before.get("parent"))
+        if parent is not None and (parent.pk == theme.pk or parent.pk in descendant_ids(theme)):
+            # Another move since put the old parent inside this theme: going back would make a cycle.
+            raise UndoRefused(
+                f"“{parent.name}” is now inside “{theme.name}”, so “{theme.name}” cannot go back under it; "
+                "move the themes by hand instead."
+            )
+        theme.parent = parent
         theme.order = before.get("order", theme.order)
         theme.version = F("version") + 1  # type: ignore[assignment]
         theme.save(update_fields=["parent", "order", "version"])
@@ -49,11 +70,15 @@ def undo_theme_change(entry: LogEntry, now: Any) -> None:
         theme.save(update_fields=["status", "status_by", "status_at", "version"])
     elif action == "delete":
         theme.deleted_at = None
-        theme.save(update_fields=["deleted_at"])
-        Theme.objects.filter(uuid__in=before.get("children", [])).update(parent=theme)
+        _bump_version(theme, ["deleted_at"])
+        # Sub-themes come back only if they are still where the delete put them (its parent level);
+        # one moved since stays where its mover put it.
+        Theme.objects.filter(uuid__in=before.get("children", []), parent_id=theme.parent_id).exclude(
+            pk=theme.pk
+        ).update(parent=theme, version=F("version") + 1)
     elif action == "restore":
         theme.deleted_at = now
-        theme.save(update_fields=["deleted_at"])
+        _bump_version(theme, ["deleted_at"])
     elif action == "add_codes":
         ThemeCode.objects.filter(theme=theme, code__uuid__in=after.get("codes", [])).delete()
     elif action == "remove_codes":
