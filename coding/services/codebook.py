@@ -9,7 +9,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef
+from django.db.models import Exists, F, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -161,6 +161,22 @@ def _descendant_ids(code: Code) -> set[int]:
     return ids
 
 
+def place_among(node: Any, siblings: QuerySet[Any], position: int | None) -> int:
+    """Renumber `siblings` (a level of a tree ordered by `order`: codes, themes) so that `node` goes
+    in at `position` (None = last); the others' changed orders are written in one statement, and
+    `node`'s new order is returned for its caller to save with the rest of the move."""
+    others = [s for s in siblings if s.pk != node.pk]
+    index = len(others) if position is None else max(0, min(position, len(others)))
+    others.insert(index, node)
+    changed = []
+    for order, sibling in enumerate(others, start=1):
+        if sibling.pk != node.pk and sibling.order != order:
+            sibling.order = order
+            changed.append(sibling)
+    type(node).objects.bulk_update(changed, ["order"])
+    return index + 1
+
+
 @transaction.atomic
 def move_code(*, code: Code, user: User | None, parent: Code | None, position: int | None = None) -> Code:
     """Put `code` under `parent` (None = top level) at `position` among its new siblings."""
@@ -173,19 +189,9 @@ def move_code(*, code: Code, user: User | None, parent: Code | None, position: i
     if (parent.pk if parent else None) != locked.parent_id:
         _check_name(locked.study, locked.name, parent, exclude=locked)
     before = _snapshot(locked)
-    siblings = list(
-        Code.objects.alive().filter(study=locked.study, parent=parent).exclude(pk=locked.pk).order_by("order", "name")
-    )
-    index = len(siblings) if position is None else max(0, min(position, len(siblings)))
-    siblings.insert(index, locked)
-    changed = []
-    for order, sibling in enumerate(siblings, start=1):
-        if sibling.pk != locked.pk and sibling.order != order:
-            sibling.order = order
-            changed.append(sibling)
-    Code.objects.bulk_update(changed, ["order"])
+    siblings = Code.objects.alive().filter(study=locked.study, parent=parent).order_by("order", "name")
     locked.parent = parent
-    locked.order = index + 1
+    locked.order = place_among(locked, siblings, position)
     locked.version = F("version") + 1  # type: ignore[assignment]
     locked.save(update_fields=["parent", "order", "version"])
     locked.refresh_from_db()

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from coding.models import Code, LogEntry
-from coding.services.codebook import MOVE_DIRECTIONS, Conflict, move_in_tree
+from coding.services.codebook import MOVE_DIRECTIONS, Conflict, move_in_tree, place_among
 from coding.services.history import new_batch, record
 from studies.models import Study
 
@@ -228,19 +228,9 @@ def move_theme(
             raise ValidationError("A theme cannot be moved inside itself or one of its sub-themes.")
         _check_parent(locked.study, parent)
     before = _snapshot(locked)
-    siblings = list(
-        Theme.objects.alive().filter(study=locked.study, parent=parent).exclude(pk=locked.pk).order_by("order", "id")
-    )
-    index = len(siblings) if position is None else max(0, min(position, len(siblings)))
-    siblings.insert(index, locked)
-    renumbered = []
-    for order, sibling in enumerate(siblings, start=1):
-        if sibling.pk != locked.pk and sibling.order != order:
-            sibling.order = order
-            renumbered.append(sibling)
-    Theme.objects.bulk_update(renumbered, ["order"])
+    siblings = Theme.objects.alive().filter(study=locked.study, parent=parent).order_by("order", "id")
     locked.parent = parent
-    locked.order = index + 1
+    locked.order = place_among(locked, siblings, position)
     _bump(locked, ["parent", "order"])
     record(study=locked.study, user=user, action="move", object_type="theme", object_uuid=locked.uuid,
            summary=f"moved theme “{locked.name}”" + (f" under “{parent.name}”" if parent else " to the top level"),
