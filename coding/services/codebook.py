@@ -147,14 +147,15 @@ def find_or_create_code(*, study: Study, user: User | None, name: str, batch: UU
     return create_code(study=study, user=user, name=name, batch=batch), True
 
 
-def _descendant_ids(code: Code) -> set[int]:
-    """Ids of every code below `code` (one query for the whole codebook)."""
+def descendant_ids(node: Any) -> set[int]:
+    """Ids of every node below `node` in its study's tree (codes, themes; deleted ones included),
+    in one query for the whole tree."""
     children: dict[int, list[int]] = {}
-    for pk, parent_id in Code.objects.filter(study_id=code.study_id).values_list("pk", "parent_id"):
+    for pk, parent_id in type(node).objects.filter(study_id=node.study_id).values_list("pk", "parent_id"):
         if parent_id is not None:
             children.setdefault(parent_id, []).append(pk)
     ids: set[int] = set()
-    frontier = [code.pk]
+    frontier = [node.pk]
     while frontier:
         frontier = [c for parent in frontier for c in children.get(parent, []) if c not in ids]
         ids.update(frontier)
@@ -182,7 +183,7 @@ def move_code(*, code: Code, user: User | None, parent: Code | None, position: i
     """Put `code` under `parent` (None = top level) at `position` among its new siblings."""
     locked = Code.objects.select_for_update(of=("self",)).select_related("parent").get(pk=code.pk)
     if parent is not None:
-        if parent.pk == locked.pk or parent.pk in _descendant_ids(locked):
+        if parent.pk == locked.pk or parent.pk in descendant_ids(locked):
             raise ValidationError("A code cannot be moved inside itself or one of its sub-codes.")
         if parent.study_id != locked.study_id or parent.deleted_at is not None:
             raise ValidationError("The new parent is not in this codebook.")
@@ -284,7 +285,7 @@ def merge_codes(*, source: Code, target: Code, user: User | None) -> MergeOutcom
         raise ValidationError("Choose two different codes to merge.")
     if source.study_id != target.study_id or target.deleted_at is not None or source.deleted_at is not None:
         raise ValidationError("Both codes must be live codes of this codebook.")
-    if target.pk in _descendant_ids(source):
+    if target.pk in descendant_ids(source):
         raise ValidationError("Merge a sub-code into its parent, not the other way round.")
     source = Code.objects.select_for_update(of=("self",)).get(pk=source.pk)
     batch = new_batch()

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from coding.models import Code, LogEntry
-from coding.services.codebook import MOVE_DIRECTIONS, Conflict, move_in_tree, place_among
+from coding.services.codebook import MOVE_DIRECTIONS, Conflict, descendant_ids, move_in_tree, place_among
 from coding.services.history import new_batch, record
 from studies.models import Study
 
@@ -82,20 +82,6 @@ def _check_codes(study: Study, codes: Sequence[Code]) -> list[Code]:
 def _check_parent(study: Study, parent: Theme | None) -> None:
     if parent is not None and (parent.study_id != study.pk or parent.deleted_at is not None):
         raise ValidationError("The parent theme is not in this study.")
-
-
-def descendant_ids(theme: Theme) -> set[int]:
-    """Ids of every theme below `theme`, deleted ones included (one query for the whole study)."""
-    children: dict[int, list[int]] = {}
-    for pk, parent_id in Theme.objects.filter(study_id=theme.study_id).values_list("pk", "parent_id"):
-        if parent_id is not None:
-            children.setdefault(parent_id, []).append(pk)
-    ids: set[int] = set()
-    frontier = [theme.pk]
-    while frontier:
-        frontier = [c for parent in frontier for c in children.get(parent, []) if c not in ids]
-        ids.update(frontier)
-    return ids
 
 
 def lock_study_themes(study_id: int) -> None:
