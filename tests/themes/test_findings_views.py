@@ -137,6 +137,8 @@ def test_browse_theme_shows_quotes_with_participant_and_reader_link(world: World
     reader = reverse("interviews:transcript_detail", args=[world.study.slug, world.group.uuid])
     assert f"{reader}#pos-{excerpt.start}-{excerpt.end}" in html
     assert "R3 — 1 of 5 participants" in html and "presenting" in html
+    # Each claim opens its own finding page (to open or share one claim).
+    assert f'href="{reverse("themes:finding_detail", args=[world.study.slug, world.finding.uuid])}"' in html
     assert '1 of 1 Public <span class="muted">(Organisation type)</span>' in html
     assert FindingExcerpt.objects.count() == 1
 
