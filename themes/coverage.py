@@ -6,9 +6,12 @@ after a resize, recode, code merge or text correction the excerpt shows the live
 live place; when the coding was removed it shows its stored quote with a note, and no longer
 counts towards coverage.
 
-Coverage is the set of participants with a live supporting excerpt, out of the study's
-participants ("R2, R3, R5 — 3 of 17 participants"), and per value of each participant attribute,
-out of the participants with that value ("4 of 9 — organisation type: Startup"). An excerpt's
+Coverage is the set of participants with a live supporting excerpt, together with those the
+researcher attributes the finding to without a quote (`FindingParticipant`: a paper resting a claim
+on interviews it does not quote), out of the study's participants ("R2, R3, R5 — 3 of 17
+participants"; which are quoted and which only attributed is always said), and per value of each
+participant attribute, out of the participants with that value ("4 of 9 — organisation type:
+Startup"). An excerpt's
 participant is the participant of the speaker whose turn it starts in; in a document without
 such a speaker, the participants the document is linked to.
 
@@ -33,7 +36,7 @@ from interviews.models import Attribute, AttributeType, AttributeValue, Particip
 from interviews.ordering import natural_key
 from studies.models import Study
 
-from .models import ExcerptKind, Finding, FindingExcerpt, FindingTechnique, Theme
+from .models import ExcerptKind, Finding, FindingExcerpt, FindingParticipant, FindingTechnique, Theme
 
 # A text attribute with more distinct values than this is a description or an identifier, not a
 # grouping (Hopkins & Booth's "company description" has 11 values among 17 participants).
@@ -76,11 +79,23 @@ class GroupCoverage:
 
 @dataclass
 class Coverage:
-    """Participants with a live supporting excerpt, out of the study's participants."""
+    """Participants supporting a finding, out of the study's participants: `labels` all of them,
+    `quoted` those with a live supporting excerpt, `attributed` those attributed without a quote
+    (and not quoted)."""
 
     labels: list[str]
     total: int
     groups: list[GroupCoverage] = field(default_factory=list)
+    quoted: list[str] = field(default_factory=list)
+    attributed: list[str] = field(default_factory=list)
+
+    @property
+    def basis(self) -> str:
+        """ "Quoted: R2. Attributed without a quote: R3, R5." ("" when every supporter is quoted)."""
+        if not self.attributed:
+            return ""
+        quoted = f"Quoted: {', '.join(self.quoted)}. " if self.quoted else "None quoted. "
+        return f"{quoted}Attributed without a quote: {', '.join(self.attributed)}."
 
     @property
     def supported_groups(self) -> list[GroupCoverage]:
@@ -161,14 +176,22 @@ class CoverageContext:
         self.total = len(self.labels)
         self.groups = _attribute_groups(study)
 
-    def coverage(self, participant_ids: set[int]) -> Coverage:
-        labels = sorted((self.labels[p] for p in participant_ids if p in self.labels), key=natural_key)
+    def _labels(self, ids: Iterable[int]) -> list[str]:
+        return sorted((self.labels[p] for p in ids if p in self.labels), key=natural_key)
+
+    def coverage(self, participant_ids: set[int], attributed: set[int] | frozenset[int] = frozenset()) -> Coverage:
+        """Coverage of the participants with a supporting excerpt (`participant_ids`) and those
+        attributed without a quote."""
+        everyone = participant_ids | attributed
         groups = [
-            GroupCoverage(attribute=name, value=value, supported=len(participant_ids & ids), total=len(ids))
+            GroupCoverage(attribute=name, value=value, supported=len(everyone & ids), total=len(ids))
             for name, values in self.groups
             for value, ids in values.items()
         ]
-        return Coverage(labels=labels, total=self.total, groups=groups)
+        return Coverage(
+            labels=self._labels(everyone), total=self.total, groups=groups,
+            quoted=self._labels(participant_ids), attributed=self._labels(attributed - participant_ids),
+        )  # fmt: skip
 
 
 def _suggestions(study: Study, spans: list[tuple[int, int, int, int]]) -> dict[int, dict[str, int]]:
@@ -249,6 +272,11 @@ def finding_views(*, study: Study, user: Any, findings: list[Finding]) -> list[F
         "finding_id", "technique"
     ):
         cited.setdefault(finding_id, []).append(slug)
+    attributed: dict[int, set[int]] = {}
+    for finding_id, participant_id in FindingParticipant.objects.filter(finding_id__in=by_id).values_list(
+        "finding_id", "participant_id"
+    ):
+        attributed.setdefault(finding_id, set()).add(participant_id)
     result = []
     for finding in findings:
         rows = sorted(views.get(finding.pk, []), key=lambda v: (v.excerpt.order, v.excerpt.pk))
@@ -270,7 +298,7 @@ def finding_views(*, study: Study, user: Any, findings: list[Finding]) -> list[F
                 finding=finding,
                 support=support,
                 counter=counter,
-                coverage=context.coverage(supporters),
+                coverage=context.coverage(supporters, attributed.get(finding.pk, set())),
                 counter_labels=sorted((context.labels[p] for p in against if p in context.labels), key=natural_key),
                 techniques=techniques,
                 suggested=offered,

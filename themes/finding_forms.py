@@ -5,6 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from explainers.techniques import TECHNIQUES
+from interviews.models import Participant
+from interviews.ordering import natural_key
+from studies.models import Study
 
 from .models import ExcerptKind
 
@@ -40,3 +43,23 @@ class PickerForm(forms.Form):
     participant = forms.UUIDField(required=False)
     q = forms.CharField(required=False, max_length=200, strip=True)
     page = forms.IntegerField(required=False, min_value=1)
+
+
+class AttributedForm(forms.Form):
+    """The participants a finding is attributed to without a quote: any of the study's."""
+
+    participants = forms.ModelMultipleChoiceField(
+        queryset=Participant.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: object, study: Study, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["participants"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = Participant.objects.filter(study=study)
+        field.error_messages["invalid_choice"] = "One of the chosen participants is not in this study any more."
+
+    @staticmethod
+    def ordered(study: Study) -> list[Participant]:
+        """The study's participants in natural label order (R2 before R10), for the checkboxes."""
+        return sorted(Participant.objects.filter(study=study), key=lambda p: natural_key(p.label))

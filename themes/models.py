@@ -25,7 +25,7 @@ from django.db import models
 from django.utils import timezone
 
 from coding.models import Code
-from interviews.models import Transcript
+from interviews.models import Participant, Transcript
 from studies.models import Study
 
 
@@ -171,3 +171,22 @@ class FindingTechnique(models.Model):
 
     def __str__(self) -> str:
         return self.technique
+
+
+class FindingParticipant(models.Model):
+    """A participant the researcher attributes a finding to without quoting them: the claim rests on
+    their interview (or on notes, as papers often say), but no excerpt of theirs is chosen. Coverage
+    counts them beside the participants with a supporting excerpt and says which is which, so a reader
+    can tell quoted evidence from attribution."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="attributed")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["finding", "participant"], name="findingparticipant_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.finding_id} ← {self.participant_id}"

@@ -35,6 +35,7 @@ urlpatterns = [
     ),
     path("findings/<uuid:finding_uuid>/excerpts/<uuid:excerpt_uuid>/move/", findings.excerpt_move, name="excerpt_move"),
     path("findings/<uuid:finding_uuid>/cite/", findings.finding_cite, name="finding_cite"),
+    path("findings/<uuid:finding_uuid>/attribute/", findings.finding_attribute, name="finding_attribute"),
     path("findings/<uuid:finding_uuid>/uncite/", findings.finding_uncite, name="finding_uncite"),
     path("browse/", browse.browse, name="browse"),
     path("browse/<uuid:theme_uuid>/", browse.browse_theme, name="browse_theme"),

@@ -26,9 +26,19 @@ from interviews.models import (
     TranscriptMode,
 )
 from studies.models import Membership, Role, Study
-from themes.models import ExcerptKind, Finding, FindingExcerpt, FindingTechnique, Theme, ThemeCode, ThemeStatus
+from themes.models import (
+    ExcerptKind,
+    Finding,
+    FindingExcerpt,
+    FindingParticipant,
+    FindingTechnique,
+    Theme,
+    ThemeCode,
+    ThemeStatus,
+)
 from themes.services.findings import (
     add_excerpt,
+    attribute_participants,
     cite_technique,
     create_finding,
     restore_finding,
@@ -297,8 +307,8 @@ def _finding_narrative(finding: hopkins_booth2021.PaperFinding) -> str:
         every = finding.participants == hopkins_booth2021.EVERY_INTERVIEWEE
         named = "every interviewee" if every else ", ".join(finding.participants)
         parts.append(
-            f"The paper attributes this claim to {named}; it publishes quotes from {', '.join(quoted)} only, so the "
-            "coverage computed from the quotes counts those."
+            f"The paper attributes this claim to {named}; it publishes quotes from {', '.join(quoted)} only. The "
+            "coverage counts the others as attributed without a quote."
         )
     return "\n\n".join(parts)
 
@@ -349,7 +359,8 @@ def _finding(
     codings: dict[tuple[str, str], Coding],
 ) -> Finding:
     """One published finding through the finding services: the claim, its narrative, the codings of
-    its published quotes as supporting excerpts and its technique citations, each added only when
+    its published quotes as supporting excerpts, the interviewees the paper names for it (attributed
+    without a quote where none of theirs is published) and its technique citations, each added only when
     missing (an excerpt is matched by the coding it was chosen from, or by its place)."""
     narrative = _finding_narrative(spec)
     finding = Finding.objects.filter(theme=theme, claim=spec.claim).order_by("pk").first()
@@ -376,6 +387,11 @@ def _finding(
             continue
         add_excerpt(finding=finding, user=coder, coding_uuid=coding.uuid, kind=ExcerptKind.SUPPORT)
         report.count("finding excerpts", True)
+    named = {p.label: p for p in Participant.objects.filter(study=theme.study, label__in=spec.participants)}
+    attributed = set(FindingParticipant.objects.filter(finding=finding).values_list("participant__label", flat=True))
+    if attributed != set(named):
+        attribute_participants(finding=finding, user=coder, participants=list(named.values()))
+        report.count("finding attributions", True)
     cited = set(FindingTechnique.objects.filter(finding=finding).values_list("technique", flat=True))
     for slug, _ in spec.techniques:
         if slug not in cited:

@@ -7,6 +7,7 @@ from typing import Any
 
 from coding.models import Code
 from coding.services.codings import apply_coding
+from interviews.models import Participant
 from themes.models import ExcerptKind, ThemeStatus
 from themes.services.findings import add_excerpt, cite_technique, create_finding, delete_finding
 from themes.services.themes import create_theme
@@ -41,6 +42,7 @@ def kwargs(team: Any) -> dict[str, Any]:
         "deleted_finding_uuid": gone.uuid,
         "excerpt_uuid": excerpt.uuid,
         "finding_spare_coding": spare.uuid,
+        "finding_participant": Participant.objects.create(study=team.study, label="P-attributed").pk,
     }
 
 
@@ -55,6 +57,7 @@ EXPECTATIONS: dict[str, dict[str, dict[str, int]]] = {
     "themes:excerpt_move": {"GET": NO_GET, "POST": post(302)},
     "themes:finding_cite": {"GET": NO_GET, "POST": post(302)},
     "themes:finding_uncite": {"GET": NO_GET, "POST": post(302)},
+    "themes:finding_attribute": {"GET": NO_GET, "POST": post(302)},
     "themes:browse": {"GET": READ},
     "themes:browse_theme": {"GET": READ},
 }
@@ -84,4 +87,8 @@ PAYLOADS: dict[str, Payload] = {
     "themes:excerpt_move": Payload(lambda w: {"direction": "down"}, changes=("themes.FindingExcerpt", *_CHANGES)),
     "themes:finding_cite": Payload(lambda w: {"technique": "lime"}, changes=("themes.FindingTechnique", *_CHANGES)),
     "themes:finding_uncite": Payload(lambda w: {"technique": "shap"}, changes=("themes.FindingTechnique", *_CHANGES)),
+    "themes:finding_attribute": Payload(
+        lambda w: {"participants": [str(w["finding_participant"])]},
+        changes=("themes.FindingParticipant", *_CHANGES),
+    ),
 }

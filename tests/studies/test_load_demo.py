@@ -313,21 +313,25 @@ def test_demo_carries_the_six_published_themes_and_the_findings_with_their_cover
     assert [c.name for c in versioning.codes.all()] == [codebooks.HOPKINS_BOOTH_CODES["4.5.3"][0]]
     assert versioning.parent == top[4]
 
-    # Coverage is computed from the published quotes' speakers. Where the paper publishes a quote
-    # of every interviewee a claim names, coverage is the paper's list, hand-checked here.
+    # Coverage is the paper's list of interviewees for each claim: those it quotes, from the quotes'
+    # speakers, and the others attributed without a quote (the paper rests claims on unpublished
+    # notes), always said apart. Where every named interviewee is quoted, nothing is attributed.
     pushback = _finding(study, "R8 similarly described experiencing")
     assert finding_coverage(finding=pushback, user=coder).summary == "R8 — 1 of 17 participants"
+    assert finding_coverage(finding=pushback, user=coder).basis == ""
     gdpr = _finding(study, "One interviewee (R1) described how their company responded to GDPR")
     assert finding_coverage(finding=gdpr, user=coder).labels == ["R1"]
     non_definitive = _finding(study, "To do so, R4 collaborated with designers")
     assert finding_coverage(finding=non_definitive, user=coder).labels == ["R4"]
-    # Where it quotes fewer than it names, coverage counts the quoted ones and the narrative says so:
-    # the metadata claim names R14, R1, R12, R2, R3 and quotes R14 (twice), R1 and R12.
+    # The metadata claim names R14, R1, R12, R2, R3 and quotes R14 (twice), R1 and R12.
     metadata = _finding(study, "Metadata is critical for evaluating data")
     coverage = finding_coverage(finding=metadata, user=coder)
-    assert coverage.summary == "R1, R12, R14 — 3 of 17 participants"
+    assert coverage.summary == "R1, R2, R3, R12, R14 — 5 of 17 participants"
+    assert (coverage.quoted, coverage.attributed) == (["R1", "R12", "R14"], ["R2", "R3"])
+    assert coverage.basis == "Quoted: R1, R12, R14. Attributed without a quote: R2, R3."
+    # R2, R3 and R12 are three of the twelve startups (R2 and R3 only by attribution).
     startups = next(g for g in coverage.groups if g.attribute == "organisation type" and g.value == "Startup")
-    assert (startups.supported, startups.total) == (1, 12)  # R12 of the twelve startups
+    assert (startups.supported, startups.total) == (3, 12)
     assert "attributes this claim to R14, R1, R12, R2, R3" in metadata.narrative
     assert len(finding_view(finding=metadata, user=coder).support) == 4
     for spec in hopkins_booth2021.FINDINGS:
@@ -337,7 +341,9 @@ def test_demo_carries_the_six_published_themes_and_the_findings_with_their_cover
         assert [e.quote for e in view.support] == [quote for _, quote in spec.quotes]
         assert all(e.state == "live" for e in view.support)
         quoted = {rid for rid, _ in spec.quotes}
-        assert set(view.coverage.labels) == quoted <= set(spec.participants)
+        assert set(view.coverage.labels) == set(spec.participants), spec.claim[:60]
+        assert set(view.coverage.quoted) == quoted
+        assert set(view.coverage.attributed) == set(spec.participants) - quoted
         assert ("attributes this claim" in finding.narrative) == (quoted != set(spec.participants))
         assert sorted(t.slug for t in view.techniques) == sorted(slug for slug, _ in spec.techniques)
 

@@ -165,3 +165,61 @@ def test_free_text_attributes_are_not_groups(world: World, team: Team) -> None:
         ("Organisation type", "Public", 1, 1),
         ("Team", "large", 1, 1),
     ]
+
+
+def test_participants_attributed_without_a_quote_count_and_are_named_apart(world: World, team: Team) -> None:
+    from themes.services.findings import attribute_participants
+
+    quoted = code(world, world.r1, "Mostly.", world.trust, team.coder)
+    add_excerpt(finding=world.finding, user=team.coder, coding_uuid=quoted.uuid)
+    p = world.participants
+    # R1 is quoted and also ticked: counted once, as quoted.
+    labels = attribute_participants(finding=world.finding, user=team.coder, participants=[p["R1"], p["R3"], p["R5"]])
+    assert labels == ["R1", "R3", "R5"]
+    coverage = finding_coverage(finding=world.finding, user=team.coder)
+    assert coverage.summary == "R1, R3, R5 — 3 of 5 participants"
+    assert (coverage.quoted, coverage.attributed) == (["R1"], ["R3", "R5"])
+    assert coverage.basis == "Quoted: R1. Attributed without a quote: R3, R5."
+    # R1 startup, R3 public; R5 has no organisation type.
+    assert groups(coverage) == {"Startup": (1, 3), "Public": (1, 1)}
+    # Replacing the set removes R3; a deleted participant leaves the attribution with it.
+    attribute_participants(finding=world.finding, user=team.coder, participants=[p["R5"], p["R10"]])
+    p["R10"].delete()
+    coverage = finding_coverage(finding=world.finding, user=team.coder)
+    assert coverage.labels == ["R1", "R5"] and coverage.attributed == ["R5"]
+    # The quote gone, coverage says none is quoted.
+    remove_coding(coding=quoted, user=team.coder)
+    assert (
+        finding_coverage(finding=world.finding, user=team.coder).basis == "None quoted. Attributed without a quote: R5."
+    )
+
+
+def test_attribution_is_set_based_and_logged(world: World, team: Team) -> None:
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from coding.models import LogEntry
+    from interviews.models import Participant
+    from studies.models import Study
+    from themes.services.findings import attribute_participants
+
+    many = [Participant(study=world.study, label=f"X{i}") for i in range(60)]
+    Participant.objects.bulk_create(many)
+    people = list(Participant.objects.filter(study=world.study))
+    counts = []
+    for chosen in (people[:3], people):
+        with CaptureQueriesContext(connection) as context:
+            attribute_participants(finding=world.finding, user=team.coder, participants=chosen)
+        counts.append(len(context.captured_queries))
+    assert counts[0] == counts[1]
+    entry = LogEntry.objects.filter(object_uuid=world.finding.uuid, action="attribute").latest("pk")
+    assert len(entry.after["attributed"]) == len(people)
+    # Unchanged: nothing written, nothing logged.
+    before = LogEntry.objects.count()
+    attribute_participants(finding=world.finding, user=team.coder, participants=people)
+    assert LogEntry.objects.count() == before
+    other = Study.objects.create(title="Other", slug="other-study")
+    stranger = Participant.objects.create(study=other, label="Z1")
+    with pytest.raises(ValidationError):
+        attribute_participants(finding=world.finding, user=team.coder, participants=[stranger])

@@ -150,3 +150,24 @@ def test_picker_lists_documents_in_reading_order(world: World, team: Team) -> No
     titles = [row["title"] for row in page.context["picker"]["rows"]]
     # Natural title order ("Group" < "R1 interview" < "R10 interview"), not creation order (R1, Group, R10).
     assert titles == ["Group", "R1 interview", "R10 interview"]
+
+
+def test_coder_attributes_participants_without_a_quote(world: World, team: Team) -> None:
+    from interviews.models import Participant
+
+    url = reverse("themes:finding_attribute", args=[world.study.slug, world.finding.uuid])
+    page = team.client("coder").get(detail(world)).content.decode()
+    assert url in page and "Participants supporting the claim without a quote" in page
+    r3 = world.participants["R3"].pk
+    assert csrf_post(team.client("coder"), url, {"participants": [str(r3)]}).status_code == 302
+    page = team.client("viewer").get(detail(world)).content.decode()
+    assert "R3 — 1 of 5 participants" in page
+    assert "None quoted. Attributed without a quote: R3." in page
+    assert url not in page  # viewers see the coverage, not the form
+    # A participant of another study (or a made-up id) is refused with a message, nothing saved.
+    from studies.models import Study
+
+    stranger = Participant.objects.create(study=Study.objects.create(title="Other", slug="other-x"), label="Z")
+    response = csrf_post(team.client("coder"), url, {"participants": [str(stranger.pk)]}, follow=True)
+    assert "not in this study" in response.content.decode()
+    assert list(world.finding.attributed.values_list("participant_id", flat=True)) == [r3]

@@ -22,13 +22,15 @@ from coding.selectors.findings import chosen_coding
 from coding.services.codebook import Conflict
 from coding.services.history import record
 from explainers.techniques import by_slug
-from interviews.models import Transcript
+from interviews.models import Participant, Transcript
+from interviews.ordering import natural_key
 
-from ..models import ExcerptKind, Finding, FindingExcerpt, FindingTechnique, Theme
+from ..models import ExcerptKind, Finding, FindingExcerpt, FindingParticipant, FindingTechnique, Theme
 
 __all__ = [
     "Conflict",
     "add_excerpt",
+    "attribute_participants",
     "cite_technique",
     "create_finding",
     "delete_finding",
@@ -224,3 +226,33 @@ def uncite_technique(*, finding: Finding, user: User | None, slug: str) -> None:
     if deleted:
         _log(locked, user, "uncite", f"no longer cites {slug} in “{locked.claim[:100]}”",
              before={"technique": slug})  # fmt: skip
+
+
+@transaction.atomic
+def attribute_participants(*, finding: Finding, user: User | None, participants: list[Participant]) -> list[str]:
+    """Make `participants` the finding's participants attributed without a quote (replacing the
+    previous set), in a fixed number of queries however many; returns their labels. Participants
+    must be the study's."""
+    locked = _live_finding(finding)
+    wanted = {p.pk: p for p in participants}
+    if any(p.study_id != locked.study_id for p in wanted.values()):
+        raise ValidationError("A participant of another study cannot support this finding.")
+    current = dict(
+        FindingParticipant.objects.filter(finding=locked).values_list("participant_id", "participant__label")
+    )
+    added = [pk for pk in wanted if pk not in current]
+    removed = [pk for pk in current if pk not in wanted]
+    if not added and not removed:
+        return sorted(current.values(), key=natural_key)
+    if removed:
+        FindingParticipant.objects.filter(finding=locked, participant_id__in=removed).delete()
+    if added:
+        FindingParticipant.objects.bulk_create(
+            [FindingParticipant(finding=locked, participant_id=pk, added_by=user) for pk in added]
+        )
+    before = sorted(current.values(), key=natural_key)
+    after = sorted((p.label for p in wanted.values()), key=natural_key)
+    _log(locked, user, "attribute",
+         f"attributed “{locked.claim[:100]}” to {', '.join(after) or 'no participant'} without a quote",
+         before={"attributed": before}, after={"attributed": after})  # fmt: skip
+    return after

@@ -34,7 +34,15 @@ from studies.access import get_in_study_or_404, get_study_for_user, study_access
 
 from ..access import get_theme_for_user
 from ..coverage import excerpt_participants, finding_view
-from ..finding_forms import ExcerptAddForm, ExcerptMoveForm, FindingEditForm, FindingForm, PickerForm, TechniqueForm
+from ..finding_forms import (
+    AttributedForm,
+    ExcerptAddForm,
+    ExcerptMoveForm,
+    FindingEditForm,
+    FindingForm,
+    PickerForm,
+    TechniqueForm,
+)
 from ..models import Finding, FindingExcerpt
 from ..selectors import theme_node
 from ..services import findings as services
@@ -156,6 +164,8 @@ def _render(
         "error": error,
         "picker": _picker(request, finding, quoted) if can_code else None,
         "technique_choices": sorted(TECHNIQUES, key=lambda t: t.name.casefold()),
+        "attribution_choices": AttributedForm.ordered(finding.study) if can_code else [],
+        "attributed_ids": set(finding.attributed.values_list("participant_id", flat=True)) if can_code else set(),
         "cited_slugs": {t.slug for t in view.techniques},
     }
     return render(request, "themes/finding_detail.html", context, status=status)
@@ -314,3 +324,27 @@ def finding_uncite(request: HttpRequest, slug: str, finding_uuid: UUID) -> HttpR
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     return redirect(_detail_url(finding) + "#techniques")
+
+
+@login_required
+@require_POST
+def finding_attribute(request: HttpRequest, slug: str, finding_uuid: UUID) -> HttpResponse:
+    """Set the participants the finding is attributed to without a quote."""
+    finding = get_finding_for_user(request, slug, finding_uuid, write=True)
+    form = AttributedForm(request.POST, study=finding.study)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+    else:
+        try:
+            labels = services.attribute_participants(
+                finding=finding, user=acting_user(request), participants=list(form.cleaned_data["participants"])
+            )
+            messages.success(
+                request,
+                f"Attributed without a quote to {', '.join(labels)}."
+                if labels
+                else "No participant is attributed without a quote; coverage counts the quoted participants only.",
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return redirect(_detail_url(finding) + "#coverage-head")
