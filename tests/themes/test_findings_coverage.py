@@ -214,7 +214,7 @@ def test_attribution_is_set_based_and_logged(world: World, team: Team) -> None:
         counts.append(len(context.captured_queries))
     assert counts[0] == counts[1]
     entry = LogEntry.objects.filter(object_uuid=world.finding.uuid, action="attribute").latest("pk")
-    assert len(entry.after["attributed"]) == len(people)
+    assert entry.after is not None and len(entry.after["attributed"]) == len(people)
     # Unchanged: nothing written, nothing logged.
     before = LogEntry.objects.count()
     attribute_participants(finding=world.finding, user=team.coder, participants=people)
