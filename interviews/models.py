@@ -128,9 +128,14 @@ class ProtocolQuestion(models.Model):
 
 
 class TranscriptMode(models.TextChoices):
+    """How a document holds an interview, or that it holds none: OTHER is text of the study that is
+    no interview (a paper's own prose, a report, field documents). Its codings count like any
+    others, but per-interview figures (the saturation curve) leave it out and say so."""
+
     RECORDED = "recorded", "Recorded"
     NOTES = "notes", "Notes"
     EXCERPTS = "excerpts", "Published excerpts"
+    OTHER = "other", "Not an interview (other text)"
 
 
 class Transcript(models.Model):
@@ -166,6 +171,10 @@ class Transcript(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_interview(self) -> bool:
+        return self.mode != TranscriptMode.OTHER
 
     def get_absolute_url(self) -> str:
         return reverse("interviews:transcript_detail", kwargs={"slug": self.study.slug, "transcript_uuid": self.uuid})

@@ -11,7 +11,7 @@ from studies.models import JobKind
 
 from .exports import participants_export
 from .importers import ImportFailure
-from .models import Protocol
+from .models import Protocol, TranscriptMode
 from .services.imports import choices_from_params, import_transcript
 
 
@@ -42,6 +42,7 @@ def import_transcript_task(job_id: int) -> None:
                     user=job.created_by,
                     participant_labels=params.get("participant_labels") or [],
                     protocol=protocol,
+                    mode=params.get("mode") or TranscriptMode.RECORDED,
                     speaker_options=speaker_options,
                     speaker_map=speaker_map,
                 )

@@ -36,7 +36,7 @@ from scipy import sparse
 
 from coding.selectors import codebook_tree
 from coding.selectors.analysis import code_transcript_counts, coding_rows, integer_frame
-from interviews.models import Attribute, AttributeValue, Participant, SpeakerTurn, Transcript
+from interviews.models import Attribute, AttributeValue, Participant, SpeakerTurn, Transcript, TranscriptMode
 from interviews.ordering import natural_key
 from studies.models import Study
 
@@ -530,11 +530,21 @@ def crosstab(
 # --- frequencies ---------------------------------------------------------------------------------
 
 
-def interview_order(study: Study) -> list[tuple[int, str, Any]]:
+def interview_order(study: Study, *, interviews_only: bool = False) -> list[tuple[int, str, Any]]:
     """The study's transcripts as (id, title, interview date) in interview order: by interview date
-    (undated last), then naturally by title ("P2" before "P10")."""
-    transcripts = list(Transcript.objects.filter(study=study).values_list("pk", "title", "interview_date"))
-    return sorted(transcripts, key=lambda t: (t[2] is None, t[2] or 0, natural_key(t[1]), t[0]))
+    (undated last), then naturally by title ("P2" before "P10"). `interviews_only` leaves out the
+    documents marked as no interview (TranscriptMode.OTHER)."""
+    return _documents_in_order(study, interviews_only=interviews_only)[0]
+
+
+def _documents_in_order(study: Study, *, interviews_only: bool) -> tuple[list[tuple[int, str, Any]], list[str]]:
+    """`interview_order`, and the titles it left out as no interview (one query for both)."""
+    rows = Transcript.objects.filter(study=study).values_list("pk", "title", "interview_date", "mode")
+    kept = [(pk, title, date) for pk, title, date, mode in rows if not interviews_only or mode != TranscriptMode.OTHER]
+    left_out = sorted(
+        (title for _, title, _, mode in rows if interviews_only and mode == TranscriptMode.OTHER), key=natural_key
+    )
+    return sorted(kept, key=lambda t: (t[2] is None, t[2] or 0, natural_key(t[1]), t[0])), left_out
 
 
 def frequencies(study: Study, user: Any, by: str = "transcript") -> pd.DataFrame:
@@ -570,14 +580,19 @@ def frequencies(study: Study, user: Any, by: str = "transcript") -> pd.DataFrame
 
 
 def saturation(study: Study, user: Any) -> pd.DataFrame:
-    """One row per transcript in interview order: how many codes were first used there (`new_codes`,
+    """One row per interview in interview order: how many codes were first used there (`new_codes`,
     with their names), the running total (`cumulative_codes`) and its codings. A code counts from the
-    first transcript, in interview order, with a visible live coding of it."""
+    first interview, in interview order, with a visible live coding of it.
+
+    Documents marked as no interview (a paper's own prose, a report) are left out: saturation asks
+    whether more interviews bring new codes, and their codes would look like an interview's. Their
+    titles are in `attrs["left_out"]` so the page can say so."""
     axis = code_axis(study=study, user=user)
     counts = code_transcript_counts(study=study, user=user, code_ids=axis.ids)
-    order = interview_order(study)
+    order, left_out = _documents_in_order(study, interviews_only=True)
     rank = {pk: i for i, (pk, _, _) in enumerate(order)}
     counts["rank"] = counts["transcript_id"].map(rank)
+    counts = counts.dropna(subset=["rank"]).astype({"rank": np.int64})
     first = counts.groupby("code_id")["rank"].min()
     new = np.bincount(first.to_numpy(np.int64), minlength=len(order)) if len(first) else np.zeros(len(order), int)
     codings = np.bincount(counts["rank"].to_numpy(np.int64), weights=counts["n"].to_numpy(), minlength=len(order))
@@ -599,7 +614,7 @@ def saturation(study: Study, user: Any) -> pd.DataFrame:
             "new_code_names": ["; ".join(names.get(i, [])) for i in range(len(order))],
         }
     )
-    frame.attrs.update(total_codes=len(axis.ids))
+    frame.attrs.update(total_codes=len(axis.ids), left_out=left_out)
     return frame
 
 

@@ -21,7 +21,7 @@ findings or excerpts (`findings_panel`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,17 @@ from .models import ExcerptKind, Finding, FindingExcerpt, FindingParticipant, Fi
 # A text attribute with more distinct values than this is a description or an identifier, not a
 # grouping (Hopkins & Booth's "company description" has 11 values among 17 participants).
 MAX_GROUPS = 8
+
+
+def document_label(title: str, participants: Sequence[str] | str) -> str:
+    """A document's title for an excerpt's line, which names the participant already: a title that
+    starts with one of `participants` ("R2 — published quotes", "R2 interview") loses the label, so
+    the line reads "R2 · published quotes", not "R2 · R2 — published quotes"."""
+    labels = [participants] if isinstance(participants, str) else list(participants)
+    for label in sorted(labels, key=len, reverse=True):
+        if label and title.startswith(label) and (len(title) == len(label) or not title[len(label)].isalnum()):
+            return title[len(label) :].lstrip(" —–-:·,").strip() or "document"
+    return title
 
 
 @dataclass
@@ -67,6 +78,10 @@ class ExcerptView:
     @property
     def document_deleted(self) -> bool:
         return self.transcript is None
+
+    @property
+    def document_label(self) -> str:
+        return document_label(self.transcript.title, self.participants) if self.transcript else ""
 
 
 @dataclass

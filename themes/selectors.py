@@ -6,6 +6,7 @@ board of a study with 101 detailed themes under 6 overarching ones is one page l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,13 +20,15 @@ from .models import Theme, ThemeCode
 
 @dataclass
 class ThemeNode:
-    """A theme on the board: its codes (in their order), its sub-themes, its depth."""
+    """A theme in its tree (the board's, or browse mode's pruned one): its codes (in their order),
+    its sub-themes, its depth, and — where a page counts them — its number of live findings."""
 
     theme: Theme
     depth: int
     codes: list[Code] = field(default_factory=list)
     children: list[ThemeNode] = field(default_factory=list)
     parent: ThemeNode | None = None
+    findings: int = 0
 
     @property
     def path(self) -> list[Theme]:
@@ -63,10 +66,34 @@ class ThemeBoard:
 
     @property
     def flat(self) -> list[ThemeNode]:
-        out: list[ThemeNode] = []
-        for root in self.roots:
-            out.extend(root.walk())
-        return out
+        return flatten(self.roots)
+
+
+def flatten(roots: list[ThemeNode]) -> list[ThemeNode]:
+    """Every node of a forest, depth first in board order."""
+    out: list[ThemeNode] = []
+    for root in roots:
+        out.extend(root.walk())
+    return out
+
+
+def pruned(roots: list[ThemeNode], keep: Callable[[Theme], bool]) -> list[ThemeNode]:
+    """A copy of a forest with only the themes `keep` accepts: a kept theme under a left-out one
+    hangs under its nearest kept ancestor (or becomes a root), depths follow the new tree."""
+    shown: list[ThemeNode] = []
+
+    def visit(node: ThemeNode, parent: ThemeNode | None) -> None:
+        if keep(node.theme):
+            mine = ThemeNode(theme=node.theme, depth=0 if parent is None else parent.depth + 1, codes=node.codes,
+                             parent=parent, findings=node.findings)  # fmt: skip
+            (parent.children if parent is not None else shown).append(mine)
+            parent = mine
+        for child in node.children:
+            visit(child, parent)
+
+    for root in roots:
+        visit(root, None)
+    return shown
 
 
 def theme_tree(*, study: Study) -> tuple[list[ThemeNode], dict[int, ThemeNode]]:

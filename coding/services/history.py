@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from studies.models import Study
@@ -52,6 +52,32 @@ def record(
 
         after_coding_change(study_id=study.pk, user_id=user.pk if user else None)
     return entry
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of `record_many`."""
+
+    action: str
+    object_type: str
+    object_uuid: UUID
+    summary: str = ""
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+def record_many(*, study: Study, user: User | None, batch: UUID, entries: list[Entry]) -> None:
+    """Record several entries of one batch in one insert (entries of a bulk action, one per object it
+    touched). Not for codings or suggestions, whose entries `record` writes one per action."""
+    if any(e.object_type in ("coding", "suggestion") for e in entries):
+        raise ValueError("Coding and suggestion entries go through record()")
+    LogEntry.objects.bulk_create(
+        [
+            LogEntry(study=study, user=user, action=e.action, object_type=e.object_type, object_uuid=e.object_uuid,
+                     summary=e.summary[:300], before=e.before, after=e.after, batch=batch)
+            for e in entries
+        ]
+    )  # fmt: skip
 
 
 # --- undo ------------------------------------------------------------------------------------------
@@ -276,8 +302,34 @@ class UndoOutcome:
     summary: str
 
 
+def _undoable_kinds() -> Q:
+    match = Q()
+    for object_type, action in sorted(UNDOABLE):
+        match |= Q(object_type=object_type, action=action)
+    return match
+
+
 def undoable_batches(*, study: Study, user: User) -> QuerySet[LogEntry]:
-    return LogEntry.objects.filter(study=study, user=user, undone_at__isnull=True).exclude(action="undo")
+    """The user's entries not undone yet whose whole batch can be undone here: a batch holding an
+    entry of a kind outside UNDOABLE (a deleted document, a text correction, a finding's edit) is
+    left out, so "Undo my last change" reaches past it to the last change it can undo."""
+    kinds = _undoable_kinds()
+    blocked = LogEntry.objects.filter(study=study, batch=OuterRef("batch")).exclude(kinds)
+    return (
+        LogEntry.objects.filter(kinds, study=study, user=user, undone_at__isnull=True)
+        .exclude(action="undo")
+        .exclude(Exists(blocked))
+    )
+
+
+def undoable_entry_batches(*, study: Study, batches: list[UUID]) -> set[UUID]:
+    """Which of `batches` can be undone here (every entry of the batch of an UNDOABLE kind); one query."""
+    blocked = set(
+        LogEntry.objects.filter(study=study, batch__in=batches)
+        .exclude(_undoable_kinds())
+        .values_list("batch", flat=True)
+    )
+    return {b for b in batches if b not in blocked}
 
 
 @transaction.atomic

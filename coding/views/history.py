@@ -17,7 +17,7 @@ from studies.access import get_study_for_user
 from studies.http import safe_next
 
 from ..models import LogEntry
-from ..services.history import UndoRefused, undo_batch, undo_last
+from ..services.history import UndoRefused, undo_batch, undo_last, undoable_entry_batches
 
 # Line breaks of any kind (CR, LF, CRLF, vertical tab, form feed, Unicode line and paragraph separators).
 _BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
@@ -59,6 +59,8 @@ def readable_summary(summary: str) -> str:
 class FeedRow:
     entry: LogEntry
     summary: str
+    # Whether its batch can be undone here (only then does the row offer Undo).
+    undoable: bool = False
 
 
 @login_required
@@ -89,7 +91,11 @@ def activity(request: HttpRequest, slug: str) -> HttpResponse:
     if kind:
         entries = entries.filter(object_type=kind)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    rows = [FeedRow(entry=entry, summary=readable_summary(entry.summary)) for entry in page]
+    undoable = undoable_entry_batches(study=study, batches=list({entry.batch for entry in page}))
+    rows = [
+        FeedRow(entry=entry, summary=readable_summary(entry.summary), undoable=entry.batch in undoable)
+        for entry in page
+    ]
     people = User.objects.filter(memberships__study=study).order_by("username")
     return render(
         request,

@@ -127,5 +127,16 @@ def map_speakers(*, transcript: Transcript, choices: list[SpeakerChoice], user: 
 
 
 @transaction.atomic
-def delete_transcript(*, transcript: Transcript) -> None:
+def delete_transcript(*, transcript: Transcript, user: User | None = None) -> None:
+    """Delete a document with its codings. One history batch says so: the deletion, then, for each
+    finding that quoted the document, which of its quotes no longer count (they stay on the finding,
+    marked as from a deleted document), so a finding's history says why its evidence went."""
+    from coding.services.history import new_batch, record
+    from themes.services.findings import note_document_deleted
+
+    batch = new_batch()
+    record(study=transcript.study, user=user, action="delete", object_type="transcript", object_uuid=transcript.uuid,
+           summary=f"deleted document “{transcript.title}” with its codings", batch=batch,
+           before={"title": transcript.title})  # fmt: skip
+    note_document_deleted(transcript=transcript, user=user, batch=batch)
     transcript.delete()

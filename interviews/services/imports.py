@@ -32,7 +32,7 @@ from studies.models import Job, JobKind, StagedKind, StagedUpload, Study
 from studies.staging import claim_staged_upload, stage_upload
 
 from ..importers import ImportFailure, ParsedDocument, SpeakerOptions, SpeakerSummary, label_key, parse_document
-from ..models import Participant, Protocol, Speaker, SpeakerRole, SpeakerTurn, Transcript
+from ..models import Participant, Protocol, Speaker, SpeakerRole, SpeakerTurn, Transcript, TranscriptMode
 
 INTERVIEWER_LABEL = re.compile(
     r"^(?:i|int|interviewer\d*|interviewers?|q|moderator|facilitator|researcher|host)(?:\s*(?:\d+|[a-z]))?$",
@@ -476,6 +476,7 @@ def import_transcript(
     title: str | None = None,
     participant_labels: list[str] | None = None,
     protocol: Protocol | None = None,
+    mode: str = TranscriptMode.RECORDED,
     speaker_options: SpeakerOptions | None = None,
     speaker_map: Mapping[str, SpeakerMapping] | None = None,
     strict_labels: bool = False,
@@ -518,6 +519,7 @@ def import_transcript(
         study=study,
         title=(title or PurePath(filename).stem.replace("_", " ").strip() or filename)[:300],
         protocol=protocol,
+        mode=mode if mode in TranscriptMode.values else TranscriptMode.RECORDED,
         source_filename=PurePath(filename).name[:255],
         source_format=parsed.format,
         source_sha256=source_sha,
@@ -632,6 +634,7 @@ def queue_previewed_imports(
     choices: Mapping[UUID, PreviewChoice | None],
     participant_labels: list[str],
     protocol: Protocol | None,
+    mode: str = TranscriptMode.RECORDED,
 ) -> list[Job]:
     """Confirm a preview: one import job per chosen file, with its speaker choices; every staged
     file of the preview is deleted (those left out are discarded). A second confirmation of the same
@@ -647,6 +650,7 @@ def queue_previewed_imports(
         params = {
             "participant_labels": participant_labels,
             "protocol_uuid": str(protocol.uuid) if protocol is not None else "",
+            "mode": mode,
             **choice.as_params(),
         }
         job = create_job(

@@ -371,6 +371,6 @@ def document_correct(request: HttpRequest, slug: str, transcript_uuid: UUID) -> 
 @require_POST
 def document_delete(request: HttpRequest, slug: str, transcript_uuid: UUID) -> HttpResponse:
     transcript = get_transcript_for_user(request, slug, transcript_uuid, write=True)
-    services.delete_transcript(transcript=transcript)
+    services.delete_transcript(transcript=transcript, user=acting_user(request))
     messages.success(request, f"“{transcript.title}” and its codings were deleted.")
     return redirect("interviews:document_list", slug=slug)

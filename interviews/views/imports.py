@@ -33,7 +33,7 @@ from studies.staging import EXPIRED_MESSAGE, StagedUploadExpired
 
 from ..importers import SUPPORTED_EXTENSIONS, ImportFailure, SpeakerOptions, label_key
 from ..importers.safety import human_size
-from ..models import Participant, Protocol, SpeakerRole
+from ..models import Participant, Protocol, SpeakerRole, TranscriptMode
 from ..services import imports as services
 from ..tasks import import_transcript_task
 
@@ -63,6 +63,7 @@ def import_documents(request: HttpRequest, slug: str) -> HttpResponse:
         files = request.FILES.getlist("files")
         labels = [label for label in request.POST.getlist("participants") if label]
         protocol_uuid = request.POST.get("protocol") or ""
+        mode = request.POST.get("mode") or TranscriptMode.RECORDED
         known_labels = set(participants.values_list("label", flat=True))
         if not files:
             errors.append("Choose at least one file to import.")
@@ -77,8 +78,10 @@ def import_documents(request: HttpRequest, slug: str) -> HttpResponse:
             errors.append("One of the chosen participants is not in this study.")
         if protocol_uuid and not (_is_uuid(protocol_uuid) and protocols.filter(uuid=protocol_uuid).exists()):
             errors.append("The chosen protocol is not in this study.")
+        if mode not in TranscriptMode.values:
+            errors.append("Choose a kind of document from the list.")
         if not errors and skip_preview:
-            jobs = _queue_direct(request, study, files, labels, protocol_uuid)
+            jobs = _queue_direct(request, study, files, labels, protocol_uuid, mode)
             _report_queued(request, jobs, len(files))
             return redirect("interviews:import_jobs", slug=study.slug)
         if not errors:
@@ -95,7 +98,7 @@ def import_documents(request: HttpRequest, slug: str) -> HttpResponse:
                 kept.append((name, upload.read(limit + 1)))
             if kept:
                 staged = services.stage_transcripts(study=study, user=acting_user(request), files=kept)
-                query = _batch_query([s.uuid for s in staged], labels, protocol_uuid)
+                query = _batch_query([s.uuid for s in staged], labels, protocol_uuid, mode)
                 return redirect(reverse("interviews:import_preview", args=[study.slug]) + query)
             errors.append("None of the files can be imported.")
     return render(
@@ -111,20 +114,22 @@ def import_documents(request: HttpRequest, slug: str) -> HttpResponse:
             "accept": ",".join(f".{e}" for e in SUPPORTED_EXTENSIONS),
             "extensions": ", ".join(f".{e}" for e in SUPPORTED_EXTENSIONS),
             "limit": human_size(settings.THEMATICA_MAX_UPLOAD_BYTES),
+            "modes": TranscriptMode.choices,
+            "mode": request.POST.get("mode") or TranscriptMode.RECORDED,
         },
         status=400 if errors else 200,
     )
 
 
 def _queue_direct(
-    request: HttpRequest, study: Study, files: list[UploadedFile], labels: list[str], protocol_uuid: str
+    request: HttpRequest, study: Study, files: list[UploadedFile], labels: list[str], protocol_uuid: str, mode: str
 ) -> list[Job]:
     """Import without preview: one job per file, with the detected speaker defaults. The jobs queued."""
     limit = settings.THEMATICA_MAX_UPLOAD_BYTES
     queued: list[Job] = []
     for upload in files:
         name = upload.name or "upload"
-        params = {"participant_labels": labels, "protocol_uuid": protocol_uuid}
+        params = {"participant_labels": labels, "protocol_uuid": protocol_uuid, "mode": mode}
         if upload.size is not None and upload.size > limit:
             job = create_job(
                 study=study, kind=JobKind.IMPORT_TRANSCRIPT, user=acting_user(request), params=params, input_name=name
@@ -168,10 +173,12 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def _batch_query(uuids: list[UUID], labels: list[str], protocol_uuid: str) -> str:
+def _batch_query(uuids: list[UUID], labels: list[str], protocol_uuid: str, mode: str) -> str:
     pairs = [("f", str(u)) for u in uuids] + [("participants", label) for label in labels]
     if protocol_uuid:
         pairs.append(("protocol", protocol_uuid))
+    if mode != TranscriptMode.RECORDED:
+        pairs.append(("mode", mode))
     return "?" + urlencode(pairs)
 
 
@@ -248,6 +255,11 @@ class PreviewContext:
     participants: list[Participant]
     labels: list[str]  # participants chosen at upload
     protocol: Protocol | None
+    mode: str = TranscriptMode.RECORDED  # the kind of document chosen at upload
+
+    @property
+    def is_interview(self) -> bool:
+        return self.mode != TranscriptMode.OTHER
 
     @property
     def who_choices(self) -> list[tuple[str, str]]:
@@ -277,6 +289,8 @@ class PreviewContext:
         pairs = [("participants", label) for label in self.labels]
         if self.protocol is not None:
             pairs.append(("protocol", str(self.protocol.uuid)))
+        if self.mode != TranscriptMode.RECORDED:
+            pairs.append(("mode", self.mode))
         return "?" + urlencode(pairs) if pairs else ""
 
 
@@ -291,7 +305,11 @@ def _preview_context(request: HttpRequest, study: Study) -> PreviewContext:
         pass
     else:
         protocol = Protocol.objects.filter(study=study, uuid=protocol_uuid).first()
-    return PreviewContext(study=study, participants=participants, labels=labels, protocol=protocol)
+    mode = request.GET.get("mode") or ""
+    return PreviewContext(
+        study=study, participants=participants, labels=labels, protocol=protocol,
+        mode=mode if mode in TranscriptMode.values else TranscriptMode.RECORDED,
+    )  # fmt: skip
 
 
 def _posted(data: QueryDict | None, card: FileCard, ctx: PreviewContext) -> dict[str, tuple[str, str]] | None:
@@ -459,8 +477,9 @@ def import_preview(request: HttpRequest, slug: str) -> HttpResponse:
         return _render_preview(request, ctx, cards, 400, ["Choose at least one file to import, or cancel."])
     try:
         jobs = services.queue_previewed_imports(
-            study=study, user=user, staged=staged, choices=choices, participant_labels=ctx.labels, protocol=ctx.protocol
-        )
+            study=study, user=user, staged=staged, choices=choices, participant_labels=ctx.labels, protocol=ctx.protocol,
+            mode=ctx.mode,
+        )  # fmt: skip
     except StagedUploadExpired:
         messages.error(request, "These files were already imported or discarded.")
         return redirect("interviews:import_jobs", slug=slug)

@@ -436,7 +436,8 @@ def load_paper_passages(
         Transcript,
         {
             "text": text,
-            "mode": TranscriptMode.EXCERPTS,
+            # The authors' words, not an interview: the saturation curve leaves it out.
+            "mode": TranscriptMode.OTHER,
             "citation": f"{note} Source: {citation}",
             "source_filename": source_file,
             "source_format": "demo",
@@ -548,7 +549,21 @@ def load_demo(*, owner: User | None = None, reset: bool = False) -> LoadReport:
         )
     processed = _process_text(report)
     _suggestion_rules(report, coder, processed)
+    _suggestion_model(report)
     return report
+
+
+def _suggestion_model(report: LoadReport) -> None:
+    """The Hopkins & Booth study's learned suggestion model, trained here when the demo's coding is
+    newer than the current model (a rerun trains nothing), so the Suggestions page and the sandbox's
+    text demos work from the start without a worker. It learns from the published quotes only: few
+    examples per code, as its pages say."""
+    from assist.suggestions import train_model, training_due
+
+    study = Study.objects.get(slug=hopkins_booth2021.SLUG)
+    if training_due(study):
+        train_model(study)
+        report.count("suggestion models", True)
 
 
 def _process_text(report: LoadReport) -> set[int]:

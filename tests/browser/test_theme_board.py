@@ -102,3 +102,50 @@ def test_board_drag_keyboard_and_theme_page(page: Any, live_server: Any, team: T
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/theme_page.png", full_page=True)
     assert page.js_errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_board_move_notice_says_what_was_done_and_what_undo_does(page: Any, live_server: Any, team: Team) -> None:
+    """After a drag the board says what the move did, its Undo button says what undoing will do, and
+    the message after undoing says where the code is now (a tester read the old one backwards)."""
+    world = _world(team)
+    codes = world["codes"]
+    login(page, live_server, team.coder)
+    page.goto(f"{live_server.url}/studies/{team.study.slug}/themes/")
+    tough = page.locator(f"#theme-{world['tough'].uuid}")
+    whom = page.locator(".theme-card", has_text="Explanations for whom?")
+
+    # Into a theme from the unassigned codes.
+    page.locator("#unassigned .code-chip-item", has_text="Steep learning curve").drag_to(
+        tough.locator(":scope > .theme-codes")
+    )
+    notice = page.locator("#move-notice")
+    expect(notice).to_contain_text("Put “Steep learning curve” in “It's Tough.”.")
+    undo = notice.get_by_role("button", name="Undo: take “Steep learning curve” back out of “It's Tough.”")
+    expect(undo).to_be_visible()
+    undo.click()
+    expect(page.locator(".messages")).to_have_text("Undone: “Steep learning curve” is out of “It's Tough.” again.")
+    expect(page.locator("#unassigned")).to_contain_text("Steep learning curve")
+    expect(page.locator("#move-notice")).to_have_count(0)
+    assert not ThemeCode.objects.filter(code=codes["Steep learning curve"]).exists()
+
+    # From one theme to another.
+    whom.locator(".code-chip-item", has_text="Explaining to customers").drag_to(tough.locator(":scope > .theme-codes"))
+    expect(notice).to_contain_text("Moved “Explaining to customers” from “Explanations for whom?” to “It's Tough.”.")
+    notice.get_by_role("button", name="Undo: move “Explaining to customers” back to “Explanations for whom?”").click()
+    expect(page.locator(".messages")).to_have_text(
+        "Undone: “Explaining to customers” is back in “Explanations for whom?” and out of “It's Tough.”."
+    )
+    expect(whom.locator(".theme-codes")).to_contain_text("Explaining to customers")
+
+    # Out of a theme, back to the unassigned codes; the notice is shown once, not on every visit.
+    whom.locator(".code-chip-item", has_text="Explaining to customers").drag_to(page.locator("#unassigned .chips"))
+    expect(notice).to_contain_text("Took “Explaining to customers” out of “Explanations for whom?”.")
+    expect(notice.get_by_role("button")).to_have_text(
+        "Undo: put “Explaining to customers” back in “Explanations for whom?”"
+    )
+    page.reload()
+    expect(page.locator("#unassigned")).to_contain_text("Explaining to customers")
+    expect(page.locator("#move-notice")).to_have_count(0)
+    assert page.js_errors == []

@@ -378,6 +378,23 @@ def test_participants_and_protocol_chosen_at_upload_carry_through(
 
 
 @pytest.mark.django_db
+def test_the_kind_chosen_at_upload_carries_through(team: Team, django_capture_on_commit_callbacks: Any) -> None:
+    """A kind chosen at upload ("Not an interview"): the preview says so, and the documents are
+    stored so, with or without the preview (the saturation curve leaves them out)."""
+    client = _coder(team)
+    preview_url = _upload(client, team, ("prose.txt", INTERVIEW), mode="other")["Location"]
+    page = client.get(preview_url).content.decode()
+    assert "stored as <strong>not an interview</strong>" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        csrf_post(client, preview_url, {**form_fields(page), "action": "confirm"})
+    assert Transcript.objects.get().mode == "other"
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client, team, ("notes.txt", INTERVIEW + b"x"), mode="other", skip_preview="1")
+    assert sorted(Transcript.objects.values_list("mode", flat=True)) == ["other", "other"]
+    assert _upload(client, team, ("a.txt", INTERVIEW), mode="nonsense").status_code == 400
+
+
+@pytest.mark.django_db
 def test_too_many_files_for_the_preview_is_a_clear_error(team: Team) -> None:
     files = [(f"f{i}.txt", INTERVIEW + str(i).encode()) for i in range(21)]
     response = _upload(_coder(team), team, *files)

@@ -198,7 +198,7 @@ PAYLOADS: dict[str, Payload] = {
     ),
     "interviews:document_questions": Payload(_question_links, changes=("interviews.SpeakerTurn",)),
     "interviews:document_correct": Payload(_correction, changes=("interviews.Transcript",)),
-    "interviews:document_delete": Payload(lambda w: {}, changes=("interviews.Transcript",)),
+    "interviews:document_delete": Payload(lambda w: {}, changes=("interviews.Transcript", "coding.LogEntry")),
     "interviews:import": Payload(
         lambda w: {
             "files": [SimpleUploadedFile("p2.txt", b"Interviewer: Hi?\n\nP2: Hello.\n")],

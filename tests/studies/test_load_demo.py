@@ -58,6 +58,10 @@ def test_running_twice_changes_nothing() -> None:
     assert _counts() == first
     assert list(Transcript.objects.values_list("uuid", "text", "updated_at").order_by("uuid")) == snapshot
     assert "nothing changed" in out.getvalue()
+    # The learned suggestion model was trained by the first run (the text demos use it), not again.
+    from assist.models import SuggestionModel
+
+    assert SuggestionModel.objects.filter(study__slug="hopkins-booth-2021-outside-big-tech").count() == 1
 
 
 @pytest.mark.django_db
@@ -189,7 +193,7 @@ def test_demo_shows_the_techniques_the_papers_say_interviewees_used() -> None:
     for slug, (title, techniques) in expected.items():
         document = Transcript.objects.get(study__slug=slug, title=title)
         assert document.citation.startswith("Not a transcript: the paper's own text.")
-        assert document.mode == "excerpts"
+        assert document.mode == "other"  # not an interview: the saturation curve leaves it out
         speakers = list(document.speakers.all())
         assert speakers and all(s.role == "other" and s.participant_id is None for s in speakers)
         mentions = list(TechniqueMention.objects.filter(transcript=document))
@@ -199,6 +203,14 @@ def test_demo_shows_the_techniques_the_papers_say_interviewees_used() -> None:
             assert any(t.start <= mention.start < mention.end <= t.end for t in document.turns.all())
     summaries = Transcript.objects.get(title=hopkins_booth2021.SUMMARIES_TITLE)
     assert sorted(p.label for p in summaries.participants.all()) == ["R1", "R10", "R4"]
+    # The saturation curve follows the 13 interviews (their published quotes), not the authors' prose.
+    from themes.analysis import saturation
+
+    curve = saturation(summaries.study, None)
+    assert curve.attrs["left_out"] == [hopkins_booth2021.SUMMARIES_TITLE]
+    assert len(curve) == 13 and all(
+        title.endswith("published quotes (Hopkins & Booth 2021)") for title in curve["transcript"]
+    )
 
 
 @pytest.mark.django_db

@@ -18,11 +18,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from coding.models import Code
 from coding.services.codings import apply_coding, remove_coding
-from interviews.models import Attribute, AttributeValue, Participant, SpeakerTurn, Transcript
+from interviews.models import Attribute, AttributeValue, Participant, SpeakerTurn, Transcript, TranscriptMode
 from studies.models import Role
 from tests.conftest import Team
 from tests.factories import make_membership, make_user
@@ -231,6 +232,32 @@ def test_saturation_by_hand(team: Team, corpus: dict[str, object]) -> None:
     assert curve["codings"].tolist() == [5, 0, 4]
     assert curve["new_code_names"].tolist() == ["A; B; C", "", "E"]
     assert curve["participants"].tolist() == ["P1", "", "P2, P3"]
+
+
+@pytest.mark.django_db
+def test_saturation_leaves_out_documents_that_are_not_interviews(
+    team: Team, corpus: dict[str, object], client: Client
+) -> None:
+    """The authors' prose of a paper, or a report, is no interview: the curve follows interviews only,
+    so "Interview 10" marked as other text drops out, the codes first used there become new where
+    the interviews first use them, and a code used only there is not counted. The page says so."""
+    t1 = corpus["t1"]
+    assert isinstance(t1, Transcript)
+    only_there = Code.objects.create(study=team.study, name="E", order=4)
+    apply_coding(transcript=t1, code=only_there, start=0, end=3, coder=team.coder)
+    t1.mode = TranscriptMode.OTHER
+    t1.save(update_fields=["mode"])
+    curve = analysis.saturation(team.study, team.owner)
+    assert curve["transcript"].tolist() == ["Interview 3", "Interview 2"]
+    assert curve["new_codes"].tolist() == [0, 3]
+    assert curve["cumulative_codes"].tolist() == [0, 3]
+    assert curve["codings"].tolist() == [0, 3]
+    assert curve["new_code_names"].tolist() == ["", "A; B; C"]
+    assert curve.attrs["left_out"] == ["Interview 10"]
+    client.force_login(team.owner)
+    page = client.get(f"/studies/{team.study.slug}/analytics/saturation/").content.decode()
+    assert "used in 2 interviews" in page
+    assert "Left out: 1 document marked as not an interview (“Interview 10”)" in page
 
 
 @pytest.mark.django_db

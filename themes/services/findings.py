@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from coding.selectors.findings import chosen_coding
 from coding.services.codebook import Conflict
-from coding.services.history import record
+from coding.services.history import Entry, record, record_many
 from explainers.techniques import by_slug
 from interviews.models import Participant, Transcript
 from interviews.ordering import natural_key
@@ -178,6 +178,38 @@ def remove_excerpt(*, excerpt: FindingExcerpt, user: User | None) -> None:
     }  # fmt: skip
     row.delete()
     _log(locked, user, "remove_excerpt", f"removed the quote “{row.quote[:100]}”", before=snapshot)
+
+
+def note_document_deleted(*, transcript: Transcript, user: User | None, batch: UUID) -> int:
+    """Called by `interviews.services.documents.delete_transcript` before the document goes: each
+    finding quoting it gets a history entry in the deletion's `batch` saying which quotes no longer
+    count and why (the excerpts stay, shown as "removed: its document was deleted"). Returns how
+    many findings lost quotes. One query and one insert, whatever the number of findings and excerpts."""
+    rows = list(
+        FindingExcerpt.objects.filter(transcript=transcript)
+        .select_related("finding")
+        .order_by("finding_id", "kind", "order", "id")
+    )
+    by_finding: dict[int, list[FindingExcerpt]] = {}
+    for row in rows:
+        by_finding.setdefault(row.finding_id, []).append(row)
+    entries = []
+    for excerpts in by_finding.values():
+        finding = excerpts[0].finding
+        quotes = ", ".join(f"“{e.quote[:60]}”" for e in excerpts[:3]) + (
+            f" and {len(excerpts) - 3} more" if len(excerpts) > 3 else ""
+        )
+        count = f"{len(excerpts)} quote{'s' if len(excerpts) != 1 else ''}"
+        entries.append(Entry(
+            action="document_deleted", object_type="finding", object_uuid=finding.uuid,
+            summary=f"{count} of “{finding.claim[:80]}” no longer count{'s' if len(excerpts) == 1 else ''}: "
+                    f"{'its' if len(excerpts) == 1 else 'their'} document “{transcript.title}” was deleted ({quotes})",
+            before={"document": str(transcript.uuid), "title": transcript.title,
+                    "excerpts": [str(e.uuid) for e in excerpts]},
+        ))  # fmt: skip
+    if entries:
+        record_many(study=transcript.study, user=user, batch=batch, entries=entries)
+    return len(by_finding)
 
 
 @transaction.atomic

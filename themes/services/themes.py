@@ -9,6 +9,7 @@ forty codes or the demo loader's 101 detailed themes costs no more per code than
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -29,6 +30,7 @@ from ..models import Theme, ThemeCode, ThemeStatus
 __all__ = [
     "EDITABLE_FIELDS",
     "MOVE_DIRECTIONS",
+    "CodeMove",
     "Conflict",
     "add_codes",
     "carry_code_memberships",
@@ -296,15 +298,17 @@ def _add(theme: Theme, user: User | None, codes: list[Code], *, batch: UUID, pos
     return len(new)
 
 
-def _remove(theme: Theme, user: User | None, codes: list[Code], *, batch: UUID) -> int:
+def _remove(theme: Theme, user: User | None, codes: list[Code], *, batch: UUID, summary: str = "") -> int:
     rows = ThemeCode.objects.filter(theme=theme, code__in=codes)
     present = list(rows.order_by("order").values_list("code__uuid", "order"))
     removed, _ = rows.delete()
     if removed:
+        if not summary:
+            taken = f"“{codes[0].name}”" if len(codes) == 1 else f"{removed} code{'s' if removed != 1 else ''}"
+            summary = f"took {taken} out of theme “{theme.name}”"
         # `before` keeps each removed code with its place, so undo puts it back where it was.
         record(study=theme.study, user=user, action="remove_codes", object_type="theme", object_uuid=theme.uuid,
-               summary=f"took {removed} code{'s' if removed != 1 else ''} out of theme “{theme.name}”",
-               before={"codes": [str(u) for u, _ in present], "orders": [o for _, o in present]},
+               summary=summary, before={"codes": [str(u) for u, _ in present], "orders": [o for _, o in present]},
                batch=batch)  # fmt: skip
     return removed
 
@@ -323,15 +327,32 @@ def remove_codes(*, theme: Theme, user: User | None, codes: Sequence[Code]) -> i
     return _remove(theme, user, list({code.pk: code for code in codes}.values()), batch=new_batch())
 
 
+@dataclass(frozen=True)
+class CodeMove:
+    """What one board move did, for the board's notice and its Undo button (which undoes `batch`).
+
+    `kind`: "put" (into `target` from the unassigned codes), "take" (out of `source`, back to
+    unassigned), "move" (from `source` to `target`), "leave" (out of `source`; it was already in
+    `target`), "reorder" (within `target`).
+    """
+
+    batch: UUID
+    kind: str
+    code: str
+    source: str = ""
+    target: str = ""
+
+
 @transaction.atomic
 def move_theme_code(
     *, code: Code, user: User | None, source: Theme | None, target: Theme | None, position: int | None = None
-) -> None:
+) -> CodeMove | None:
     """The board's drag: take `code` out of `source` (None: from the unassigned list) and put it in
     `target` (None: back to unassigned) at `position` (0-based; None = at the end).
 
     Within one theme this reorders. A code already in `target` (codes may sit in several themes)
-    is moved to `position` there and still taken out of `source`.
+    is moved to `position` there and still taken out of `source`. Returns what was done (None when
+    nothing changed), its history entries all in one batch so that one undo reverses the move.
     """
     study = code.study
     _check_codes(study, [code])
@@ -339,18 +360,37 @@ def move_theme_code(
         if theme is not None and (theme.study_id != study.pk or theme.deleted_at is not None):
             raise ValidationError("That theme is not in this study.")
     if source is None and target is None:
-        return
+        return None
     batch = new_batch()
     if source is not None and target is not None and source.pk == target.pk:
         _reorder(target, user, code, position, batch=batch)
-        return
+        return _outcome(batch, "reorder", code, source, target)
     if source is not None:
-        _remove(source, user, [code], batch=batch)
-    if target is not None:
-        if ThemeCode.objects.filter(theme=target, code=code).exists():
-            _reorder(target, user, code, position, batch=batch)
-        else:
-            _add(target, user, [code], batch=batch, position=position)
+        # Undo names the batch by its oldest entry ("Undone: …"), so a move's first entry says it all.
+        moving = target is not None and not ThemeCode.objects.filter(theme=target, code=code).exists()
+        summary = (
+            f"moved “{code.name}” from theme “{source.name}” to theme “{target.name}”" if moving and target else ""
+        )
+        _remove(source, user, [code], batch=batch, summary=summary)
+    if target is None:
+        return _outcome(batch, "take", code, source, None)
+    if ThemeCode.objects.filter(theme=target, code=code).exists():
+        _reorder(target, user, code, position, batch=batch)
+        return _outcome(batch, "leave" if source is not None else "reorder", code, source, target)
+    _add(target, user, [code], batch=batch, position=position)
+    return _outcome(batch, "move" if source is not None else "put", code, source, target)
+
+
+def _outcome(batch: UUID, kind: str, code: Code, source: Theme | None, target: Theme | None) -> CodeMove | None:
+    if not LogEntry.objects.filter(batch=batch).exists():
+        return None  # Already so (dropped where it was): nothing to tell, nothing to undo.
+    return CodeMove(
+        batch=batch,
+        kind=kind,
+        code=code.name,
+        source=source.name if source else "",
+        target=target.name if target else "",
+    )
 
 
 def _reorder(theme: Theme, user: User | None, code: Code, position: int | None, *, batch: UUID) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import template
 
-from themes.coverage import FindingView, findings_panel
+from themes.coverage import FindingView, document_label, findings_panel
 from themes.models import Theme
 
 register = template.Library()
@@ -21,3 +21,10 @@ def theme_findings(context: template.Context, theme: Theme) -> list[FindingView]
         return list(given)
     request = context.get("request")
     return findings_panel(theme=theme, user=getattr(request, "user", None))
+
+
+@register.filter
+def without_participant(title: str, participants: Any) -> str:
+    """`{{ title|without_participant:participants }}`: the document's title without the participant
+    label the excerpt's line already shows (`themes.coverage.document_label`)."""
+    return document_label(str(title), participants or [])

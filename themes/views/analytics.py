@@ -323,16 +323,17 @@ def saturation(request: HttpRequest, slug: str) -> HttpResponse:
     if len(frame):
         chart = charts.lines(
             frame, x="position", ys=["cumulative_codes"], bars="new_codes", chart_id="saturation",
-            x_title="document, in interview order", y_title="codes",
+            x_title="interview, in interview order", y_title="codes",
             tooltip=["transcript", "participants", "new_codes", "cumulative_codes", "codings"],
             description=f"Saturation curve: codes used so far (line) and new codes (bars) over the {len(frame)} "
-            "transcripts in interview order. The table below has the same figures.",
+            "interviews in interview order. The table below has the same figures.",
         )  # fmt: skip
     last_new = int(frame.loc[frame["new_codes"] > 0, "position"].max()) if (frame["new_codes"] > 0).any() else 0
     return _render(request, study, "saturation", "themes/analytics_saturation.html", {
         "form": form, "chart": chart, "rows": frame.to_dict("records"), "last_new": last_new,
         "total": int(frame["cumulative_codes"].iloc[-1]) if len(frame) else 0,
         "codebook_size": frame.attrs.get("total_codes", 0), "transcripts": len(frame),
+        "left_out": frame.attrs.get("left_out", []),
     })  # fmt: skip
 
 

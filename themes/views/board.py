@@ -8,6 +8,7 @@ choose a theme), posting the same forms with `Accept: application/json`.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.utils import acting_user
+from coding.services.history import UndoRefused, undo_batch
 from studies.access import get_study_for_user
 from studies.http import safe_next
 
@@ -29,6 +31,7 @@ from ..services import themes as services
 from ..suggest import suggest_themes
 
 IGNORED_SESSION_KEY = "themes.ignored_suggestions"
+MOVE_NOTICE_SESSION_KEY = "themes.board_move_notice"  # per study: the last move, until undone or replaced
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -70,32 +73,95 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "deleted": Theme.objects.filter(study=study, deleted_at__isnull=False).order_by("-deleted_at")[:20],
         "error": form_errors(form, labels=False) if form.is_bound and form.errors else "",
+        "move_notice": _take_notice(request, study),
     }
     return render(request, "themes/board.html", context, status=400 if context["error"] else 200)
+
+
+def _move_notice(move: services.CodeMove) -> dict[str, str]:
+    """The board's notice after a move: what was done, what its Undo button will do, and what the
+    message after undoing says (each from the mover's side, so none reads backwards)."""
+    code, source, target = f"“{move.code}”", f"“{move.source}”", f"“{move.target}”"
+    texts = {
+        "put": (f"Put {code} in {target}.", f"Undo: take {code} back out of {target}",
+                f"{code} is out of {target} again."),
+        "take": (f"Took {code} out of {source}.", f"Undo: put {code} back in {source}",
+                 f"{code} is back in {source}."),
+        "move": (f"Moved {code} from {source} to {target}.", f"Undo: move {code} back to {source}",
+                 f"{code} is back in {source} and out of {target}."),
+        "leave": (f"Took {code} out of {source}; it stays in {target}.", f"Undo: put {code} back in {source}",
+                  f"{code} is back in {source}."),
+        "reorder": (f"Moved {code} within {target}.", f"Undo: put {code} back in its place in {target}",
+                    f"{code} is back in its place in {target}."),
+    }  # fmt: skip
+    done, undo, undone = texts[move.kind]
+    return {"batch": str(move.batch), "done": done, "undo": undo, "undone": undone}
+
+
+def _take_notice(request: HttpRequest, study: Any) -> dict[str, str] | None:
+    """The last move's notice, once (a later visit to the board does not repeat it); its batch
+    stays undoable from the notice until the next move."""
+    notices = request.session.get(MOVE_NOTICE_SESSION_KEY, {})
+    notice = notices.get(str(study.pk))
+    if not notice or notice.get("shown"):
+        return None
+    notices[str(study.pk)] = {**notice, "shown": "yes"}
+    request.session[MOVE_NOTICE_SESSION_KEY] = notices
+    return notice
+
+
+def _undo_move(request: HttpRequest, study: Any, board_url: str) -> HttpResponse:
+    """The notice's Undo button: undo that move's batch (the user's own; history checks that)."""
+    notices = request.session.get(MOVE_NOTICE_SESSION_KEY, {})
+    notice = notices.get(str(study.pk))
+    if not notice or notice.get("batch") != request.POST.get("undo"):
+        return _failed(request, "That move can no longer be undone from here; use the Activity page.", board_url)
+    try:
+        undo_batch(study=study, user=acting_user(request), batch=UUID(notice["batch"]))  # type: ignore[arg-type]
+    except UndoRefused as exc:
+        return _failed(request, str(exc), board_url)
+    notices.pop(str(study.pk), None)
+    request.session[MOVE_NOTICE_SESSION_KEY] = notices
+    if _wants_json(request):
+        return JsonResponse({"undone": notice["batch"], "message": f"Undone: {notice['undone']}"})
+    messages.success(request, f"Undone: {notice['undone']}")
+    return redirect(safe_next(request, board_url))
 
 
 @login_required
 @require_POST
 def code_move(request: HttpRequest, slug: str) -> HttpResponse:
-    """Put a code in a theme, take it out, move it between themes or within one (drag, keyboard, form)."""
+    """Put a code in a theme, take it out, move it between themes or within one (drag, keyboard, form);
+    with `undo` (a batch), undo the move the board's notice offers."""
     study = get_study_for_user(request, slug, write=True)
     board_url = reverse("themes:board", args=[slug])
+    if request.POST.get("undo"):
+        return _undo_move(request, study, board_url)
     form = CodeMoveForm(request.POST, study=study)
     if not form.is_valid():
         return _failed(request, form_errors(form, labels=False), board_url)
     data = form.cleaned_data
     try:
-        services.move_theme_code(
+        move = services.move_theme_code(
             code=data["code"], user=acting_user(request), source=data["source"], target=data["target"],
             position=data["position"],
         )  # fmt: skip
     except ValidationError as exc:
         return _failed(request, " ".join(exc.messages), board_url)
+    # The board shows the notice (with its Undo button) on its next render: after the script's
+    # reload or the form's redirect alike.
+    notices = request.session.get(MOVE_NOTICE_SESSION_KEY, {})
+    if move is None:
+        notices.pop(str(study.pk), None)
+    else:
+        notices[str(study.pk)] = _move_notice(move)
+    request.session[MOVE_NOTICE_SESSION_KEY] = notices
     target = data["target"]
-    where = f"“{target.name}”" if target else "the unassigned codes"
+    message = notices[str(study.pk)]["done"] if move else f"“{data['code'].name}” was already there."
     if _wants_json(request):
-        return JsonResponse({"moved": str(data["code"].uuid), "message": f"“{data['code'].name}” is in {where}."})
-    messages.success(request, f"“{data['code'].name}” is in {where}.")
+        return JsonResponse({"moved": str(data["code"].uuid), "message": message})
+    if move is None:
+        messages.info(request, message)
     anchor = f"#theme-{target.uuid}" if target else "#unassigned"
     return redirect(safe_next(request, board_url + anchor))
 

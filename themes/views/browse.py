@@ -10,7 +10,6 @@ writes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
@@ -22,63 +21,19 @@ from studies.access import get_study_for_user
 from studies.models import Study
 
 from ..coverage import finding_views
-from ..models import Finding, Theme, ThemeStatus
-from ..selectors import ThemeNode, theme_tree
+from ..models import Finding, ThemeStatus
+from ..selectors import ThemeNode, flatten, pruned, theme_tree
 
 SHOWN = (ThemeStatus.REVIEWED, ThemeStatus.FINAL)
 
 
-@dataclass
-class BrowseNode:
-    theme: Theme
-    depth: int
-    children: list[BrowseNode] = field(default_factory=list)
-    parent: BrowseNode | None = None
-    findings: int = 0
-
-    def walk(self) -> list[BrowseNode]:
-        out = [self]
-        for child in self.children:
-            out.extend(child.walk())
-        return out
-
-    @property
-    def path(self) -> list[Theme]:
-        chain: list[Theme] = []
-        node = self.parent
-        while node is not None:
-            chain.insert(0, node.theme)
-            node = node.parent
-        return chain
-
-
-def browse_tree(study: Study) -> list[BrowseNode]:
+def browse_tree(study: Study) -> list[ThemeNode]:
     """The reviewed and final themes as a forest (three queries), each with its number of live findings."""
-    roots, _ = theme_tree(study=study)
-    counts: dict[int, int] = {}
+    roots, nodes = theme_tree(study=study)
     for theme_id in Finding.objects.alive().filter(study=study).values_list("theme_id", flat=True):
-        counts[theme_id] = counts.get(theme_id, 0) + 1
-    shown: list[BrowseNode] = []
-
-    def visit(node: ThemeNode, parent: BrowseNode | None) -> None:
-        if node.theme.status in SHOWN:
-            mine = BrowseNode(theme=node.theme, depth=0 if parent is None else parent.depth + 1, parent=parent)
-            mine.findings = counts.get(node.theme.pk, 0)
-            (parent.children if parent is not None else shown).append(mine)
-            parent = mine
-        for child in node.children:
-            visit(child, parent)
-
-    for root in roots:
-        visit(root, None)
-    return shown
-
-
-def _flat(roots: list[BrowseNode]) -> list[BrowseNode]:
-    out: list[BrowseNode] = []
-    for root in roots:
-        out.extend(root.walk())
-    return out
+        if theme_id in nodes:
+            nodes[theme_id].findings += 1
+    return pruned(roots, lambda theme: theme.status in SHOWN)
 
 
 def _present(request: HttpRequest) -> bool:
@@ -90,7 +45,7 @@ def _present(request: HttpRequest) -> bool:
 def browse(request: HttpRequest, slug: str) -> HttpResponse:
     study = get_study_for_user(request, slug)
     roots = browse_tree(study)
-    flat = _flat(roots)
+    flat = flatten(roots)
     return render(
         request,
         "themes/browse.html",
@@ -108,7 +63,7 @@ def browse(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def browse_theme(request: HttpRequest, slug: str, theme_uuid: UUID) -> HttpResponse:
     study = get_study_for_user(request, slug)
-    flat = _flat(browse_tree(study))
+    flat = flatten(browse_tree(study))
     index = next((i for i, node in enumerate(flat) if node.theme.uuid == theme_uuid), None)
     if index is None:  # not in the study, deleted, or not reviewed yet: browse mode does not show it
         raise Http404("No such reviewed theme in this study.")
