@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "themes",
     "explainers",
     "reports",
+    "agreement",
 ]
 
 MIDDLEWARE = [
