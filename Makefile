@@ -33,6 +33,7 @@ setup: $(VENV)/.installed node_modules/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_local_account
 	$(PY) manage.py load_demo --owner "$$($(PY) manage.py ensure_local_account --print-username)"
+	$(PY) manage.py build_sandbox
 
 run: setup
 	@echo "Thematica on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
@@ -56,6 +57,8 @@ deploy-check: $(VENV)/.installed
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 test: $(VENV)/.installed node_modules/.installed lint typecheck migrations-check deploy-check
+	@# The explainer sandbox's models, trained once per machine before the test processes share them.
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py build_sandbox
 	$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 faults: $(VENV)/.installed

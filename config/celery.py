@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -33,3 +33,12 @@ def sweep_when_ready(**_: Any) -> None:
         logger.exception("The job sweep at worker start failed")
     finally:
         release_connections()
+
+
+@worker_process_init.connect
+def warm_sandbox(**_: Any) -> None:
+    """Each pool process imports shap and loads the sandbox's cached models in a background thread:
+    this hook must return within billiard's four seconds or the pool process is killed."""
+    from explainers.sandbox.warm import warm_up_in_background
+
+    warm_up_in_background()

@@ -51,6 +51,7 @@ TASKS: dict[str, str] = {
     JobKind.SUGGEST_TRAIN: "assist.tasks.train_suggestions_task",
     JobKind.SUGGEST_RUN: "assist.tasks.suggest_task",
     JobKind.DEID_DETECT: "deid.tasks.deid_detect_task",
+    JobKind.SANDBOX_RUN: "explainers.tasks.sandbox_run_task",
 }
 
 WAITING_MESSAGE = (

@@ -102,6 +102,7 @@ def time_limit_message(kind: str, *, hard: bool = False) -> str:
         JobKind.SUGGEST_TRAIN: "Training runs again after the next coding change",
         JobKind.SUGGEST_RUN: "Suggesting for fewer transcripts at a time may help",
         JobKind.DEID_DETECT: "Splitting a very long document into parts may help",
+        JobKind.SANDBOX_RUN: "Smaller settings (fewer instances, reruns or samples) may help",
     }.get(JobKind(kind), "Exporting fewer rows may help")
     return (
         f"The {what} took longer than {_duration(hard_limit if hard else soft_limit)} and was stopped. "

@@ -142,6 +142,7 @@ class JobKind(models.TextChoices):
     SUGGEST_TRAIN = "suggest_train", "Suggestion model training"
     SUGGEST_RUN = "suggest_run", "Code suggestions"
     DEID_DETECT = "deid_detect", "De-identification scan"
+    SANDBOX_RUN = "sandbox_run", "Explainer sandbox computation"
 
 
 class Job(models.Model):

@@ -71,6 +71,8 @@ PUBLIC = {"home", "favicon", "accounts:login", "accounts:logout", "accounts:acce
 NOT_CROSS_STUDY = {
     "accounts:accept_invitation": "the invitation link names its study itself",
     "explainers:technique_detail": "a technique slug names an entry of the vocabulary, the same in every study",
+    "explainers:demo": "a demo key names a demo of the sandbox's registry, the same in every study",
+    "explainers:heavy": "a demo key and a task name name the sandbox's registry, the same in every study",
 }
 # Cross-study answers other than 404, and why: the same answer as for an id that exists nowhere.
 CROSS_STUDY_STATUS = {

@@ -191,6 +191,8 @@ def _demo_study() -> Demo:
         "job_uuid": [export.uuid, imported.uuid],
         "memo_uuid": [memo.uuid for memo in memos],
         "technique_slug": ["shap"],
+        # A sandbox demo with a heavy computation (coders start it; a viewer is offered no button).
+        "demo_key": ["projection"],
         "theme_uuid": [theme.uuid],
         "finding_uuid": [finding.uuid],
     }

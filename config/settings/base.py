@@ -270,6 +270,8 @@ THEMATICA_JOB_TIME_LIMITS: dict[str, tuple[int, int]] = {
     "suggest_run": _time_limits("suggest_run", 1800, 1860),
     # De-identification scan of one transcript (NER over a long interview takes seconds).
     "deid_detect": _time_limits("deid_detect", 600, 660),
+    # A heavy explainer-sandbox computation (stability reruns, t-SNE, a robustness score over a test set).
+    "sandbox_run": _time_limits("sandbox_run", 600, 660),
 }
 # A transcript imported or corrected gets a text-processing job (sentences, technique mentions) on
 # commit; off, they are processed only by `manage.py process_nlp`.
@@ -278,6 +280,11 @@ THEMATICA_NLP_ON_TEXT_CHANGE = env_bool("THEMATICA_NLP_ON_TEXT_CHANGE", True)
 # TRAIN_EVERY_S seconds per study, once some code has enough examples); off, only "Retrain now" trains.
 THEMATICA_SUGGEST_AUTO_TRAIN = env_bool("THEMATICA_SUGGEST_AUTO_TRAIN", True)
 THEMATICA_SUGGEST_TRAIN_EVERY_S = env_int("THEMATICA_SUGGEST_TRAIN_EVERY_S", 60)
+# The explainer sandbox's trained models (and their fingerprints), built once by `manage.py
+# build_sandbox` or on first use under a file lock, never per request.
+THEMATICA_SANDBOX_DIR = Path(os.environ.get("THEMATICA_SANDBOX_DIR", DATA_DIR / "sandbox"))
+# Web and worker processes import shap and load the sandbox's models at start-up (explainers.sandbox.warm).
+THEMATICA_SANDBOX_WARMUP = env_bool("THEMATICA_SANDBOX_WARMUP", True)
 # A running task touches its job's heartbeat this often; a heartbeat older than STALE_AFTER means
 # the worker died (SIGKILL, out of memory, a lost machine). The sweep (`manage.py sweep_jobs`, run
 # by beat every SWEEP_INTERVAL and when a worker starts) starts such a job again, up to MAX_ATTEMPTS

@@ -29,5 +29,10 @@ THEMATICA_NLP_ON_TEXT_CHANGE = False
 # Coding changes queue no suggestion-model training (tests count jobs and queries); the tests of the
 # trigger (tests/assist/test_suggestion_*.py) switch it on.
 THEMATICA_SUGGEST_AUTO_TRAIN = False
+# The sandbox's models are trained once per machine and shared by every test process (a file lock
+# guards the training); the cache key includes library versions, so a stale cache retrains.
+THEMATICA_SANDBOX_DIR = BASE_DIR / "var" / "sandbox-test"  # noqa: F405
+# Test processes load what each test needs; the live server's thread would only compete with them.
+THEMATICA_SANDBOX_WARMUP = False
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="thematica-test-static-"))
 WHITENOISE_USE_FINDERS = True

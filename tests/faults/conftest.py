@@ -142,6 +142,8 @@ class CeleryWorkers:
             "CELERY_BROKER_URL": broker_url,
             "THEMATICA_DATA_DIR": str(self.data_dir),
             "THEMATICA_LOG_LEVEL": "INFO",
+            # No sandbox warm-up: it would train the sandbox's models in this fresh data directory.
+            "THEMATICA_SANDBOX_WARMUP": "0",
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
         }

@@ -163,6 +163,8 @@ class Child:
             "DJANGO_SETTINGS_MODULE": "config.settings.base",
             "DATABASE_URL": cluster.url,
             "DATABASE_CONN_MAX_AGE": "60",
+            # No sandbox warm-up: it would train the sandbox's models in this fresh data directory.
+            "THEMATICA_SANDBOX_WARMUP": "0",
             "CELERY_BROKER_URL": "",
             "THEMATICA_DATA_DIR": str(cluster.root / "app"),
             "PYTHONUNBUFFERED": "1",
