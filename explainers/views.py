@@ -404,6 +404,8 @@ def build_panel(request: HttpRequest, study: Study, demo: Demo, data: Any, *, pa
         ]
     access = study_access(request)
     for task in demo.heavy:
+        if not task.offered_for(demo_request.dataset):
+            continue
         params = heavy_params(demo, task, demo_request)
         job = find_heavy(study, params["key"])
         if job is not None and job.status == JobStatus.WAITING and dispatch.resend_waiting_jobs_lazily():
@@ -495,6 +497,8 @@ def heavy(request: HttpRequest, slug: str, demo_key: str, task: str) -> HttpResp
         messages.error(request, message)
         return redirect(safe_next(request, own_page))
     demo_request = form.request()
+    if not the_task.offered_for(demo_request.dataset):
+        raise Http404("This computation is not offered for this dataset.")
     job: Job | None
     if request.method == "POST":
         job, started = start_heavy(

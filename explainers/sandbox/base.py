@@ -170,6 +170,11 @@ class HeavyTask:
     label: str
     run: Callable[[DemoRequest, Callable[[int, str], None]], list[Block]]
     description: str = ""
+    # The datasets it applies to (empty: every dataset of its demo).
+    datasets: tuple[str, ...] = ()
+
+    def offered_for(self, dataset: str) -> bool:
+        return not self.datasets or dataset in self.datasets
 
 
 @dataclass

@@ -426,6 +426,8 @@ WACHTER_DEMO = register(
                 f"How often are unconstrained counterfactuals infeasible? ({INFEASIBILITY_CASES} test cases)",
                 infeasibility_task,
                 "Counts the cases whose unconstrained counterfactual changes an immutable feature.",
+                # Only where some feature cannot change in real life (breast-cancer has none).
+                datasets=tuple(slug for slug in DATASETS if any(f.immutable for f in data.DATASETS[slug].features)),
             ),
         ),
         summary="The smallest change that flips the decision; lock features such as age to keep it feasible.",

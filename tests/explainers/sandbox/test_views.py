@@ -614,3 +614,18 @@ def test_a_demo_with_a_default_row_opens_on_it_unless_a_row_or_filter_is_chosen(
     assert f'<option value="{start}" selected' in html
     chosen = _hx(client, url, {"dataset": "credit", "model": "linear", "index": "0"}).content.decode()
     assert '<option value="0" selected' in chosen
+
+
+def test_a_heavy_task_is_offered_only_for_its_datasets(team: Team) -> None:
+    """The infeasibility count needs features that cannot change in real life: breast-cancer has none."""
+    url = reverse("explainers:demo", args=[team.study.slug, "counterfactual-wachter"])
+    heavy = reverse("explainers:heavy", args=[team.study.slug, "counterfactual-wachter", "infeasibility"])
+    coder = team.client("coder")
+    on_credit = _hx(coder, url, {"dataset": "credit", "model": "linear"}).content.decode()
+    assert heavy in on_credit
+    on_cancer = _hx(coder, url, {"dataset": "breast-cancer", "model": "linear"}).content.decode()
+    assert heavy not in on_cancer
+    params = {"dataset": "breast-cancer", "model": "linear"}
+    assert _hx(coder, heavy, params).status_code == 404
+    assert csrf_post(coder, heavy, params).status_code == 404
+    assert not Job.objects.exists()
