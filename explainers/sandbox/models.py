@@ -213,7 +213,7 @@ def get(dataset: str, model: str) -> Fitted:
         raise KeyError(f"Unknown sandbox model {model!r}")
     fp = fingerprint(dataset, model)
     directory = cache_dir()
-    path = directory / f"{dataset}-{model}-{fp}.joblib"
+    path = _cache_path(dataset, model, fp)
     estimator = _load(path)
     if estimator is None:
         with _locked(directory / f"{dataset}-{model}.lock"):
@@ -528,4 +528,9 @@ def is_cached(dataset: str, model: str) -> bool:
     """Whether the model is in this process's memory or the disk cache (loading it trains nothing)."""
     if (dataset, model) in _MEMORY:
         return True
-    return (cache_dir() / f"{dataset}-{model}-{fingerprint(dataset, model)}.joblib").exists()
+    return _cache_path(dataset, model, fingerprint(dataset, model)).exists()
+
+
+def _cache_path(dataset: str, model: str, fp: str) -> Path:
+    """Where the fitted model with fingerprint `fp` is kept on disk."""
+    return cache_dir() / f"{dataset}-{model}-{fp}.joblib"

@@ -1464,25 +1464,28 @@ def _projection_run(request: DemoRequest) -> DemoResult:
         "(run below as a job) bends the map to keep neighbours together, at the cost of distances between "
         "clusters meaning nothing."
     )
-    blocks = [
-        Block(
-            "PCA map of " + ("the hidden layer" if hidden else "the inputs"),
-            text,
-            frame=frame,
-            chart=ChartSpec(
-                "scatter",
-                x="axis 1",
-                y="axis 2",
-                series="group",
-                highlight="instance",
-                x_title="Principal component 1",
-                y_title="Principal component 2",
-            ),
-            hidden_columns=("instance",),
-            formats={"axis 1": ".3f", "axis 2": ".3f"},
-        )
-    ]
+    blocks = [_map_block("PCA", hidden, text, frame, axis="Principal component", decimals=3)]
     return DemoResult(r.prediction, blocks, r.instance if b.info.modality == "tabular" else {}, notes)
+
+
+def _map_block(method: str, hidden: bool, text: str, frame: pd.DataFrame, *, axis: str, decimals: int) -> Block:
+    """A 2-D map of the test cases (PCA or t-SNE), coloured by group, the chosen instance marked."""
+    return Block(
+        f"{method} map of " + ("the hidden layer" if hidden else "the inputs"),
+        text,
+        frame=frame,
+        chart=ChartSpec(
+            "scatter",
+            x="axis 1",
+            y="axis 2",
+            series="group",
+            highlight="instance",
+            x_title=f"{axis} 1",
+            y_title=f"{axis} 2",
+        ),
+        hidden_columns=("instance",),
+        formats={"axis 1": f".{decimals}f", "axis 2": f".{decimals}f"},
+    )
 
 
 def _tsne_task(request: DemoRequest, progress: Callable[[int, str], None]) -> list[Block]:
@@ -1502,25 +1505,17 @@ def _tsne_task(request: DemoRequest, progress: Callable[[int, str], None]) -> li
     progress(100, "Done")
     space = "the neural network's hidden layer" if hidden else "the inputs"
     return [
-        Block(
-            "t-SNE map of " + ("the hidden layer" if hidden else "the inputs"),
+        _map_block(
+            "t-SNE",
+            hidden,
             f"t-SNE places the {len(R)} test cases so that cases similar in {space} end up close together. "
             f"Read only neighbourhoods: the size of clusters and the gaps between them carry no meaning, and "
             f"another random seed gives another picture. On average {_verbal_share(purity)} of a point's 10 "
             f"nearest points are in its group. The red diamond is test row {index} (a what-if edit cannot be "
             "placed on a t-SNE map without recomputing it).",
-            frame=frame,
-            chart=ChartSpec(
-                "scatter",
-                x="axis 1",
-                y="axis 2",
-                series="group",
-                highlight="instance",
-                x_title="t-SNE 1",
-                y_title="t-SNE 2",
-            ),
-            hidden_columns=("instance",),
-            formats={"axis 1": ".2f", "axis 2": ".2f"},
+            frame,
+            axis="t-SNE",
+            decimals=2,
         )
     ]
 
